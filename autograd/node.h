@@ -1,0 +1,70 @@
+// The tape's vocabulary: a Node is one recorded op; an Edge points from a node to the node that
+// produced one of its inputs. Outputs own their node, a node owns its edges, and nothing points
+// the other way, so a graph dies with the last tensor that can reach it.
+#pragma once
+
+#include "core/sparse.h"
+#include "core/tensor.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ember::autograd {
+
+// One gradient flowing through the engine: dense, or row-sparse (from embedding). The engine
+// turns a sparse gradient into a dense one before handing it to any node but a leaf's
+// accumulator, so op backward functions only ever see dense tensors.
+struct Gradient {
+  Tensor dense;
+  SparseTensor sparse;
+
+  Gradient() = default;
+  Gradient(Tensor t) : dense(std::move(t)) {}  // NOLINT: implicit, so `return Grads{dx}` works
+  Gradient(SparseTensor s) : sparse(std::move(s)) {}  // NOLINT
+  bool defined() const { return dense.defined() || sparse.defined(); }
+  bool is_sparse() const { return sparse.defined(); }
+};
+using Grads = std::vector<Gradient>;
+
+struct Node;
+
+// "Input number `input_nr` of this op came from output `input_nr` of `node`" is how PyTorch
+// says it; here: the gradient for this input goes to `node`, slot `input_nr`.
+struct Edge {
+  std::shared_ptr<Node> node;  // null: that input needs no gradient
+  std::uint32_t input_nr = 0;
+};
+
+struct InputMeta {
+  Shape shape;
+  DType dtype = kFloat32;
+};
+
+using Hook = std::function<Tensor(const Tensor&)>;
+// Backward of an op with several outputs: one (possibly undefined = zero) gradient per output.
+using BackwardFn = std::function<Grads(const std::vector<Tensor>& grad_outputs)>;
+
+struct Node {
+  std::string name;                 // "tanh", "matmul", "AccumulateGrad"
+  std::uint64_t sequence_nr = 0;    // increasing in recording order: reverse order is topological
+  std::vector<Edge> next_edges;     // one per input
+  std::vector<InputMeta> inputs;    // shape/dtype of each input, to check gradients against
+  std::vector<InputMeta> outputs;   // shape/dtype of each output
+  BackwardFn backward;              // empty once released after backward
+  std::size_t saved_bytes = 0;      // bytes kept alive for backward (SavedTensors)
+  bool released = false;
+  // Leaves only: the tensor this AccumulateGrad node adds gradients into.
+  std::shared_ptr<TensorImpl> leaf;
+  // Tensor hooks, run on the gradient of output `output_nr` before the node uses it.
+  std::vector<std::pair<std::uint32_t, Hook>> pre_hooks;
+
+  bool is_accumulator() const { return leaf != nullptr; }
+};
+
+std::uint64_t next_sequence_nr();
+
+}  // namespace ember::autograd

@@ -1,0 +1,195 @@
+// ember::Tensor: a shared, strided view of typed storage.
+//
+// A Tensor is a handle (one shared pointer): copying it is shallow, both copies refer to the
+// same TensorImpl. A view (transpose, narrow, ...) is a new TensorImpl over the same Storage with
+// its own shape/strides/offset, so writes through one are visible through the other.
+//
+// core/ knows nothing about autograd. A tensor's autograd state (requires_grad, .grad, the node
+// that produced it) is an opaque pointer here; the member functions that read it are declared
+// below for PyTorch-style use and defined in autograd/variable.cpp.
+#pragma once
+
+#include "core/dtype.h"
+#include "core/error.h"
+#include "core/shape.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ember {
+
+namespace autograd {
+struct AutogradMeta;  // defined in autograd/variable.h
+}
+struct SparseTensor;  // core/sparse.h
+
+// Raw memory plus the version counter that in-place writes bump. Views share their storage and
+// so share its version: a write through any view invalidates saved copies of all of them.
+struct Storage {
+  Storage(std::size_t nbytes);                                   // from the caching allocator
+  Storage(void* data, std::size_t nbytes, std::function<void(void*)> deleter);  // user memory
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data = nullptr;
+  std::size_t nbytes = 0;
+  std::function<void(void*)> deleter;  // empty: memory belongs to the caching allocator
+  std::atomic<std::uint64_t> version{0};
+};
+
+struct TensorImpl {
+  std::shared_ptr<Storage> storage;
+  Shape shape;
+  Shape strides;            // in elements
+  std::int64_t offset = 0;  // in elements, from storage->data
+  DType dtype = kFloat32;
+  std::shared_ptr<autograd::AutogradMeta> autograd;  // null until autograd needs it
+};
+
+class Tensor {
+ public:
+  Tensor() = default;  // undefined tensor (e.g. "no gradient")
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  bool defined() const { return impl_ != nullptr; }
+  TensorImpl* impl() const { return impl_.get(); }
+  const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
+  // True when both handles refer to the same TensorImpl (not just equal values).
+  bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
+
+  // ---- metadata -------------------------------------------------------------------------
+  std::int64_t dim() const { return static_cast<std::int64_t>(impl_->shape.size()); }
+  const Shape& shape() const { return impl_->shape; }
+  const Shape& sizes() const { return impl_->shape; }
+  std::int64_t size(std::int64_t dim) const;  // negative dims count from the end
+  const Shape& strides() const { return impl_->strides; }
+  std::int64_t stride(std::int64_t dim) const;
+  std::int64_t offset() const { return impl_->offset; }
+  std::int64_t numel() const { return ember::numel(impl_->shape); }
+  DType dtype() const { return impl_->dtype; }
+  std::size_t element_size() const { return ember::element_size(impl_->dtype); }
+  bool is_contiguous() const;
+  // Storage shared with `other` (e.g. a view of it).
+  bool shares_storage(const Tensor& other) const { return impl_->storage == other.impl_->storage; }
+
+  // ---- raw data -------------------------------------------------------------------------
+  // Pointer to element 0 (storage + offset). Throws TypeError when T does not match dtype().
+  template <typename T> T* data_ptr() const {
+    check_dtype(dtype_of<T>(), "data_ptr");
+    return static_cast<T*>(impl_->storage->data) + impl_->offset;
+  }
+  void* raw_data() const;  // element 0, untyped
+  // The single value of a one-element tensor, converted to T.
+  template <typename T> T item() const;
+  // All elements in row-major order (gathers non-contiguous tensors), converted to T.
+  template <typename T> std::vector<T> to_vector() const;
+
+  // ---- version counter (in-place writes bump it; autograd checks it) ---------------------
+  std::uint64_t version() const { return impl_->storage->version.load(); }
+  void bump_version() const { impl_->storage->version.fetch_add(1); }
+
+  // ---- in-place writes (never recorded on the tape; each bumps the version) --------------
+  Tensor& fill_(double value);
+  Tensor& zero_();
+  Tensor& copy_(const Tensor& src);  // src broadcast to this shape, converted to this dtype
+  Tensor& uniform_(double low = 0.0, double high = 1.0);
+  Tensor& normal_(double mean = 0.0, double std = 1.0);
+  Tensor& add_(const Tensor& other, double alpha = 1.0);  // this += alpha * other (broadcast)
+  Tensor& mul_(double factor);
+  Tensor& mul_(const Tensor& other);
+
+  // ---- conversions and copies (not recorded: see ember::clone / ember::to for autograd) ---
+  Tensor contiguous() const;  // this if already contiguous, else a row-major copy (not recorded)
+
+  // ---- autograd state: declared here, defined in autograd/variable.cpp -------------------
+  bool requires_grad() const;
+  Tensor& requires_grad_(bool requires_grad = true);  // leaves only, float dtypes only
+  bool is_leaf() const;               // no grad_fn: created by the user, not by a recorded op
+  // Dense gradient, undefined if none. Throws if the gradient is row-sparse (see sparse_grad()).
+  Tensor grad() const;
+  void set_grad(const Tensor& grad);  // replace (or clear with an undefined tensor)
+  bool has_sparse_grad() const;       // Embedding(sparse=true) gives row-sparse gradients
+  SparseTensor sparse_grad() const;   // throws if the gradient is not sparse
+  void set_sparse_grad(const SparseTensor& grad);
+  Tensor detach() const;              // same storage, no autograd history
+  std::string grad_fn_name() const;   // "" for leaves
+  // Runs backward from this tensor. Without `gradient` it must hold one element.
+  void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
+
+  std::shared_ptr<autograd::AutogradMeta>& autograd_meta() const { return impl_->autograd; }
+
+  void check_dtype(DType expected, const char* op) const;
+
+ private:
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+// ---- creation ---------------------------------------------------------------------------
+Tensor empty(const Shape& shape, DType dtype = kFloat32);
+Tensor zeros(const Shape& shape, DType dtype = kFloat32);
+Tensor ones(const Shape& shape, DType dtype = kFloat32);
+Tensor full(const Shape& shape, double value, DType dtype = kFloat32);
+Tensor zeros_like(const Tensor& t);
+Tensor ones_like(const Tensor& t);
+Tensor empty_like(const Tensor& t);
+Tensor full_like(const Tensor& t, double value);
+// [start, end) in steps of `step`: arange(5) = [0, 1, 2, 3, 4] (int64 by default).
+Tensor arange(double end, DType dtype = kInt64);
+Tensor arange(double start, double end, double step = 1.0, DType dtype = kInt64);
+Tensor eye(std::int64_t n, DType dtype = kFloat32);
+// A 0-d tensor holding `value`.
+Tensor scalar_tensor(double value, DType dtype = kFloat32);
+// A tensor with the given values; shape defaults to 1-D [values.size()].
+Tensor tensor(const std::vector<double>& values, const Shape& shape, DType dtype = kFloat32);
+Tensor tensor(const std::vector<double>& values, DType dtype = kFloat32);
+Tensor tensor(const std::vector<std::int64_t>& values, const Shape& shape);  // int64
+Tensor tensor(std::initializer_list<double> values, DType dtype = kFloat32);
+// Wraps caller-owned memory without copying; `deleter` (may be empty) runs when the last
+// view of it dies. The caller keeps the memory alive until then.
+Tensor from_blob(void* data, const Shape& shape, DType dtype,
+                 std::function<void(void*)> deleter = {});
+
+// ---- random numbers ---------------------------------------------------------------------
+// One global generator (mt19937_64) seeded by manual_seed; same seed, same numbers, every run.
+// Floats are drawn as in numpy/PyTorch style: uniform from the top 24 (float) or 53 (double) bits;
+// normals by Box-Muller. Streams are not bit-identical to PyTorch's.
+class Generator {
+ public:
+  explicit Generator(std::uint64_t seed = 5489);
+  void manual_seed(std::uint64_t seed);
+  std::uint64_t seed() const { return seed_; }
+  std::uint64_t next_u64();
+  double next_double();  // uniform in [0, 1) with 53 bits
+  float next_float();    // uniform in [0, 1) with 24 bits
+  double next_normal();  // N(0, 1)
+  // Full internal state, for checkpoints ("resume equals uninterrupted").
+  std::string state() const;
+  void set_state(const std::string& state);
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+  std::uint64_t seed_;
+};
+
+Generator& default_generator();
+void manual_seed(std::uint64_t seed);
+
+Tensor rand(const Shape& shape, DType dtype = kFloat32);   // U[0, 1)
+Tensor randn(const Shape& shape, DType dtype = kFloat32);  // N(0, 1)
+Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape);  // int64 in [low, high)
+Tensor randperm(std::int64_t n, Generator& gen = default_generator());
+
+// ---- threads ----------------------------------------------------------------------------
+// Governs OpenBLAS (through openblas_set_num_threads) and ember's own parallel loops.
+// Default: the number of hardware threads.
+void set_num_threads(int n);
+int get_num_threads();
+
+}  // namespace ember
