@@ -1,0 +1,93 @@
+// The caching allocator. Requests are rounded up to a size class (powers of two with four steps
+// between each, so at most 25% is wasted); freed blocks go to their class's free list and are
+// handed out again instead of being unmapped and mapped anew.
+#include "core/allocator.h"
+
+#include "core/error.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace ember::allocator {
+namespace {
+
+constexpr std::size_t kAlignment = 64;  // a cache line; also enough for AVX-512 loads
+
+struct Cache {
+  std::mutex mutex;
+  std::unordered_map<std::size_t, std::vector<void*>> free_lists;  // size class -> blocks
+  AllocatorStats stats;
+};
+
+Cache& cache() {
+  // Leaked on purpose: tensors in static objects may be freed after main returns.
+  static Cache* instance = new Cache();
+  return *instance;
+}
+
+}  // namespace
+
+std::size_t size_class(std::size_t nbytes) {
+  if (nbytes <= kAlignment) return kAlignment;
+  // Largest power of two <= nbytes, then the next multiple of a quarter of it.
+  std::size_t power = std::size_t{1} << (63 - __builtin_clzll(nbytes));
+  std::size_t quarter = std::max(power / 4, kAlignment);
+  return (nbytes + quarter - 1) / quarter * quarter;
+}
+
+void* allocate(std::size_t nbytes) {
+  if (nbytes == 0) return nullptr;
+  const std::size_t size = size_class(nbytes);
+  Cache& c = cache();
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    c.stats.allocations++;
+    auto it = c.free_lists.find(size);
+    if (it != c.free_lists.end() && !it->second.empty()) {
+      void* ptr = it->second.back();
+      it->second.pop_back();
+      c.stats.cache_hits++;
+      c.stats.bytes_cached -= size;
+      c.stats.bytes_in_use += size;
+      return ptr;
+    }
+    c.stats.system_allocations++;
+    c.stats.bytes_in_use += size;
+  }
+  void* ptr = std::aligned_alloc(kAlignment, size);
+  if (ptr == nullptr) {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    c.stats.bytes_in_use -= size;
+    throw Error(fmt::format("allocator: out of memory allocating {} bytes", size));
+  }
+  return ptr;
+}
+
+void deallocate(void* ptr, std::size_t nbytes) {
+  if (ptr == nullptr) return;
+  const std::size_t size = size_class(nbytes);
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.free_lists[size].push_back(ptr);
+  c.stats.bytes_in_use -= size;
+  c.stats.bytes_cached += size;
+}
+
+AllocatorStats stats() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  return c.stats;
+}
+
+void empty_cache() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  for (auto& [size, blocks] : c.free_lists)
+    for (void* ptr : blocks) std::free(ptr);
+  c.free_lists.clear();
+  c.stats.bytes_cached = 0;
+}
+
+}  // namespace ember::allocator
