@@ -12,6 +12,7 @@ struct AutogradMeta {
   std::shared_ptr<Node> grad_fn;  // the op that produced this tensor; null for leaves
   std::uint32_t output_nr = 0;    // which output of grad_fn this tensor is
   std::weak_ptr<Node> grad_accumulator;  // leaves: their AccumulateGrad node, while a graph uses it
+  std::vector<Hook> leaf_hooks;          // leaves: run on each gradient before it is accumulated
 };
 
 // The meta of `t`, created on first use.

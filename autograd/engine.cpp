@@ -1,0 +1,288 @@
+// The backward engine. The whole idea, as in micrograd, in three steps:
+//   1. find every node reachable from the roots (explicit stack: no recursion, so a 1000-step
+//      unrolled sequence cannot overflow the C++ stack) and count, for each node, how many
+//      edges point at it;
+//   2. seed the roots' gradients;
+//   3. repeatedly run the ready node with the highest sequence_nr (reverse recording order is a
+//      topological order): its backward turns the gradients of its outputs into gradients of
+//      its inputs, which are summed into the input buffers of the nodes that produced them.
+//      A node becomes ready once every edge into it has delivered.
+// Leaves are reached through AccumulateGrad nodes, which add into .grad.
+#include "autograd/engine.h"
+
+#include "autograd/function.h"
+#include "autograd/grad_mode.h"
+#include "autograd/profiler.h"
+#include "autograd/variable.h"
+#include "core/kernels.h"
+
+#include <chrono>
+#include <cmath>
+#include <queue>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace ember::autograd {
+
+namespace detail {
+extern thread_local const Node* running_node;  // function.cpp: read by needs_grad()
+}
+
+namespace {
+
+// All nodes reachable from `roots`, with the number of edges pointing at each.
+std::unordered_map<Node*, int> count_dependencies(const std::vector<Node*>& roots) {
+  std::unordered_map<Node*, int> dependencies;
+  std::unordered_set<Node*> seen(roots.begin(), roots.end());
+  std::vector<Node*> stack(roots.begin(), roots.end());
+  for (Node* r : roots) dependencies.emplace(r, 0);
+  while (!stack.empty()) {
+    Node* node = stack.back();
+    stack.pop_back();
+    for (const Edge& edge : node->next_edges) {
+      if (!edge.node) continue;
+      dependencies[edge.node.get()]++;
+      if (seen.insert(edge.node.get()).second) stack.push_back(edge.node.get());
+    }
+  }
+  return dependencies;
+}
+
+// Sums a gradient into an input buffer slot: dense + dense adds, sparse + sparse concatenates,
+// a mix becomes dense.
+void accumulate(Gradient& slot, Gradient g) {
+  if (!slot.defined()) {
+    slot = std::move(g);
+  } else if (slot.is_sparse() && g.is_sparse()) {
+    slot.sparse = slot.sparse.concat(g.sparse);
+  } else if (slot.is_sparse()) {
+    Tensor dense = kernels::clone(g.dense);
+    slot.sparse.add_to_dense(dense);
+    slot = Gradient(dense);
+  } else if (g.is_sparse()) {
+    Tensor dense = kernels::clone(slot.dense);
+    g.sparse.add_to_dense(dense);
+    slot.dense = dense;
+  } else {
+    slot.dense = kernels::add(slot.dense, g.dense);
+  }
+}
+
+// True when nothing but `t` refers to its memory, so it may become a leaf's .grad as is.
+bool uniquely_owned(const Tensor& t) {
+  return t.impl_ptr().use_count() == 1 && t.impl()->storage.use_count() == 1;
+}
+
+// AccumulateGrad: run the leaf's hooks, then add into its .grad (in place when one exists, so a
+// training loop that zeroes grads reuses the same buffers every step).
+void accumulate_into_leaf(const Node& node, Gradient g) {
+  Tensor leaf(node.leaf);
+  AutogradMeta& meta = meta_of(leaf);
+  for (const Hook& hook : meta.leaf_hooks) {
+    if (g.is_sparse()) g = Gradient(g.sparse.to_dense());
+    if (Tensor replaced = hook(g.dense); replaced.defined()) g = Gradient(replaced);
+  }
+  if (g.is_sparse()) {
+    if (meta.grad.defined()) g.sparse.add_to_dense(meta.grad);
+    else meta.sparse_grad = meta.sparse_grad.defined() ? meta.sparse_grad.concat(g.sparse) : g.sparse;
+    return;
+  }
+  if (meta.sparse_grad.defined()) {  // sparse + dense becomes dense
+    Tensor dense = kernels::clone(g.dense);
+    meta.sparse_grad.add_to_dense(dense);
+    meta.grad = dense;
+    meta.sparse_grad = SparseTensor();
+  } else if (meta.grad.defined()) {
+    meta.grad.add_(g.dense);
+  } else {
+    meta.grad = uniquely_owned(g.dense) && g.dense.is_contiguous() ? g.dense : kernels::clone(g.dense);
+  }
+}
+
+// Checks a gradient against the input it is for: same dtype, and a shape that is the input's
+// or broadcasts to it (then it is summed down with sum_to).
+Tensor validate(const Node& node, std::size_t i, Tensor g) {
+  const InputMeta& in = node.inputs[i];
+  EMBER_CHECK(g.dtype() == in.dtype, TypeError,
+              "backward of {}: gradient for input {} has dtype {}; expected {}", node.name, i, dtype_name(g.dtype()),
+              dtype_name(in.dtype));
+  if (g.shape() != in.shape) {
+    Shape b;
+    try {
+      b = broadcast_shapes(g.shape(), in.shape, "backward");
+    } catch (const ShapeError&) {
+    }
+    EMBER_CHECK(b == g.shape(), ShapeError, "backward of {}: gradient for input {} has shape {}; expected {}",
+                node.name, i, shape_str(g.shape()), shape_str(in.shape));
+    g = kernels::sum_to(g, in.shape);
+  }
+  return g;
+}
+
+void check_finite(const Node& node, std::size_t i, const Tensor& g) {
+  if (!is_floating(g.dtype())) return;
+  for (double v : g.to_vector<double>())
+    EMBER_CHECK(std::isfinite(v), Error,
+                "anomaly detected: backward of {} returned a non-finite value ({}) in the gradient for input {} "
+                "of shape {}",
+                node.name, v, i, shape_str(g.shape()));
+}
+
+struct BySequenceNr {
+  bool operator()(const Node* a, const Node* b) const { return a->sequence_nr < b->sequence_nr; }
+};
+
+}  // namespace
+
+void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_roots, bool retain_graph) {
+  EMBER_CHECK(grad_roots.empty() || grad_roots.size() == roots.size(), ValueError,
+              "backward: got {} gradients for {} tensors", grad_roots.size(), roots.size());
+  // Seed: d(root)/d(root) = 1 for one-element roots, else the gradient the caller gives.
+  std::unordered_map<Node*, std::vector<Gradient>> buffers;
+  std::vector<std::shared_ptr<Node>> root_nodes;  // keep the roots alive while we run
+  for (std::size_t r = 0; r < roots.size(); ++r) {
+    const Tensor& root = roots[r];
+    EMBER_CHECK(root.requires_grad(), Error,
+                "backward: element {} of tensors does not require grad and does not have a grad_fn", r);
+    Tensor seed = grad_roots.empty() ? Tensor() : grad_roots[r];
+    if (!seed.defined()) {
+      EMBER_CHECK(root.numel() == 1, ShapeError,
+                  "backward: grad can be implicitly created only for one-element outputs; got shape {}",
+                  shape_str(root.shape()));
+      seed = ones(root.shape(), root.dtype());
+    }
+    EMBER_CHECK(seed.shape() == root.shape() && seed.dtype() == root.dtype(), ShapeError,
+                "backward: gradient of shape {} ({}) does not match the tensor's {} ({})", shape_str(seed.shape()),
+                dtype_name(seed.dtype()), shape_str(root.shape()), dtype_name(root.dtype()));
+    Edge edge = gradient_edge(root);
+    auto& buffer = buffers[edge.node.get()];
+    buffer.resize(edge.node->outputs.size());
+    accumulate(buffer[edge.input_nr], Gradient(seed));
+    root_nodes.push_back(edge.node);
+  }
+
+  std::vector<Node*> starts;
+  for (const auto& n : root_nodes) starts.push_back(n.get());
+  std::unordered_map<Node*, int> dependencies = count_dependencies(starts);
+  std::priority_queue<Node*, std::vector<Node*>, BySequenceNr> ready;
+  std::unordered_set<Node*> queued;
+  for (Node* n : starts)
+    if (dependencies[n] == 0 && queued.insert(n).second) ready.push(n);
+
+  const bool anomaly = anomaly_mode_enabled();
+  while (!ready.empty()) {
+    Node* node = ready.top();
+    ready.pop();
+    std::vector<Gradient> grads = std::move(buffers[node]);
+    buffers.erase(node);
+    grads.resize(node->outputs.size());
+
+    if (node->is_accumulator()) {
+      if (grads[0].defined()) accumulate_into_leaf(*node, std::move(grads[0]));
+      continue;
+    }
+    EMBER_CHECK(!node->released, Error,
+                "backward: trying to backward through the graph a second time (or directly access saved tensors "
+                "after they have already been freed) at {}. Saved intermediate values of the graph are freed when "
+                "you call backward(). Pass retain_graph=true to the first backward() if you need to backward "
+                "through the graph a second time",
+                node->name);
+
+    // Tensor hooks see (and may replace) each output's gradient; then everything is dense.
+    std::vector<Tensor> grad_outputs(grads.size());
+    for (std::size_t k = 0; k < grads.size(); ++k) {
+      if (grads[k].is_sparse()) grads[k] = Gradient(grads[k].sparse.to_dense());
+      grad_outputs[k] = grads[k].dense;
+    }
+    for (const auto& [output_nr, hook] : node->pre_hooks)
+      if (grad_outputs[output_nr].defined())
+        if (Tensor replaced = hook(grad_outputs[output_nr]); replaced.defined()) grad_outputs[output_nr] = replaced;
+
+    Grads input_grads;
+    {
+      NoGradGuard no_grad;
+      const Node* previous = std::exchange(detail::running_node, node);
+      const auto start = std::chrono::steady_clock::now();
+      try {
+        input_grads = node->backward(grad_outputs);
+      } catch (...) {
+        detail::running_node = previous;
+        throw;
+      }
+      detail::running_node = previous;
+      if (profiler_active())
+        profiler_record_backward(node->name,
+                                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    }
+    EMBER_INTERNAL_ASSERT(input_grads.size() == node->next_edges.size());
+    if (!retain_graph) {  // frees the saved tensors captured by the backward function
+      node->backward = nullptr;
+      node->released = true;
+    }
+
+    for (std::size_t i = 0; i < node->next_edges.size(); ++i) {
+      const Edge& edge = node->next_edges[i];
+      if (!edge.node) continue;
+      Gradient g = std::move(input_grads[i]);
+      if (g.defined()) {
+        if (!g.is_sparse()) g.dense = validate(*node, i, std::move(g.dense));
+        if (anomaly) check_finite(*node, i, g.is_sparse() ? g.sparse.values : g.dense);
+        auto& buffer = buffers[edge.node.get()];
+        buffer.resize(edge.node->outputs.size());
+        accumulate(buffer[edge.input_nr], std::move(g));
+      }
+      if (--dependencies[edge.node.get()] == 0 && queued.insert(edge.node.get()).second) ready.push(edge.node.get());
+    }
+  }
+}
+
+// ---- inspection -------------------------------------------------------------------------
+
+namespace {
+std::vector<Node*> reachable_in_order(const Tensor& t) {
+  Edge edge = gradient_edge(t);
+  if (!edge.node) return {};
+  auto dependencies = count_dependencies({edge.node.get()});
+  std::vector<Node*> nodes;
+  for (auto& [node, count] : dependencies) nodes.push_back(node);
+  std::sort(nodes.begin(), nodes.end(), [](Node* a, Node* b) { return a->sequence_nr > b->sequence_nr; });
+  return nodes;
+}
+
+std::string shapes_of(const std::vector<InputMeta>& metas, const std::vector<Edge>* edges = nullptr) {
+  std::string out;
+  for (std::size_t i = 0; i < metas.size(); ++i) {
+    if (i) out += ", ";
+    out += shape_str(metas[i].shape);
+    if (edges && (*edges)[i].node) out += "*";
+  }
+  return out;
+}
+}  // namespace
+
+std::string print_tape(const Tensor& t) {
+  std::string out = fmt::format("{:>6}  {:<16} {:<20} {:<40} {:>10}\n", "seq", "op", "output", "inputs (* = needs grad)", "saved");
+  for (Node* node : reachable_in_order(t)) {
+    if (node->is_accumulator()) {
+      out += fmt::format("{:>6}  {:<16} {:<20}\n", node->sequence_nr, node->name, shapes_of(node->outputs));
+      continue;
+    }
+    out += fmt::format("{:>6}  {:<16} {:<20} {:<40} {:>10}\n", node->sequence_nr, node->name, shapes_of(node->outputs),
+                       shapes_of(node->inputs, &node->next_edges),
+                       node->released ? "freed" : fmt::format("{} B", node->saved_bytes));
+  }
+  return out;
+}
+
+std::string to_dot(const Tensor& t) {
+  std::string out = "digraph tape {\n  rankdir=BT;\n  node [shape=box, fontname=monospace];\n";
+  for (Node* node : reachable_in_order(t)) {
+    out += fmt::format("  n{} [label=\"{}\\n{}\"{}];\n", node->sequence_nr, node->name, shapes_of(node->outputs),
+                       node->is_accumulator() ? ", style=filled, fillcolor=lightblue" : "");
+    for (const Edge& edge : node->next_edges)
+      if (edge.node) out += fmt::format("  n{} -> n{};\n", edge.node->sequence_nr, node->sequence_nr);
+  }
+  return out + "}\n";
+}
+
+}  // namespace ember::autograd

@@ -1,0 +1,90 @@
+// record(): how an op's result gets its place on the tape.
+#include "autograd/function.h"
+
+#include "autograd/grad_mode.h"
+#include "autograd/profiler.h"
+#include "autograd/variable.h"
+
+#include <utility>
+
+namespace ember::autograd {
+
+namespace detail {
+extern thread_local std::size_t pending_saved_bytes;  // saved_tensor.cpp
+thread_local const Node* running_node = nullptr;       // set by the engine around backward calls
+}  // namespace detail
+
+std::uint64_t next_sequence_nr() {
+  static std::atomic<std::uint64_t> counter{0};
+  return counter.fetch_add(1);
+}
+
+bool any_requires_grad(const std::vector<Tensor>& inputs) {
+  if (!grad_mode_enabled()) return false;
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+bool needs_grad(std::size_t input_index) {
+  const Node* node = detail::running_node;
+  EMBER_INTERNAL_ASSERT(node != nullptr && input_index < node->next_edges.size());
+  return node->next_edges[input_index].node != nullptr;
+}
+
+namespace {
+
+// Gives `output` its autograd identity as output `output_nr` of `node`. A kernel may return one
+// of its inputs unchanged (contiguous() of a contiguous tensor): then the output gets its own
+// TensorImpl over the same storage, so the input's history is left alone.
+Tensor attach(Tensor output, const std::shared_ptr<Node>& node, std::uint32_t output_nr) {
+  if (output.autograd_meta()) {
+    auto alias = std::make_shared<TensorImpl>(*output.impl());
+    alias->autograd.reset();
+    output = Tensor(std::move(alias));
+  }
+  AutogradMeta& meta = meta_of(output);
+  meta.grad_fn = node;
+  meta.output_nr = output_nr;
+  return output;
+}
+
+std::shared_ptr<Node> make_node(const char* name, const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                                BackwardFn backward, std::size_t saved_bytes) {
+  auto node = std::make_shared<Node>();
+  node->name = name;
+  node->sequence_nr = next_sequence_nr();
+  for (const Tensor& in : inputs) {
+    node->next_edges.push_back(in.defined() ? gradient_edge(in) : Edge{});
+    node->inputs.push_back(in.defined() ? InputMeta{in.shape(), in.dtype()} : InputMeta{});
+  }
+  for (const Tensor& out : outputs) node->outputs.push_back({out.shape(), out.dtype()});
+  node->backward = std::move(backward);
+  node->saved_bytes = saved_bytes;
+  profiler_record_forward(name, saved_bytes);
+  return node;
+}
+
+}  // namespace
+
+Tensor record(const char* name, Tensor output, const std::vector<Tensor>& inputs,
+              std::function<Grads(const Tensor& dy)> backward) {
+  const std::size_t saved_bytes = std::exchange(detail::pending_saved_bytes, 0);
+  if (!any_requires_grad(inputs)) return output;
+  auto node = make_node(
+      name, {output}, inputs,
+      [fn = std::move(backward)](const std::vector<Tensor>& dys) { return fn(dys[0]); }, saved_bytes);
+  return attach(std::move(output), node, 0);
+}
+
+std::vector<Tensor> record_multi(const char* name, std::vector<Tensor> outputs, const std::vector<Tensor>& inputs,
+                                 BackwardFn backward) {
+  const std::size_t saved_bytes = std::exchange(detail::pending_saved_bytes, 0);
+  if (!any_requires_grad(inputs)) return outputs;
+  auto node = make_node(name, outputs, inputs, std::move(backward), saved_bytes);
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    outputs[i] = attach(std::move(outputs[i]), node, static_cast<std::uint32_t>(i));
+  return outputs;
+}
+
+}  // namespace ember::autograd
