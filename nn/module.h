@@ -26,7 +26,7 @@
 namespace ember::nn {
 
 // Name -> tensor, in a fixed order (registration order for modules).
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;  // same type as ember::NamedTensorList
 
 class Module {
  public:
