@@ -14,6 +14,21 @@ extern thread_local std::size_t pending_saved_bytes;  // saved_tensor.cpp
 thread_local const Node* running_node = nullptr;       // set by the engine around backward calls
 }  // namespace detail
 
+Node::~Node() {
+  // Releasing a 100000-step chain through nested shared_ptr destructors would recurse 100000
+  // deep. Instead, take over the edges of every node we hold the last reference to.
+  std::vector<std::shared_ptr<Node>> stack;
+  for (Edge& edge : next_edges)
+    if (edge.node) stack.push_back(std::move(edge.node));
+  while (!stack.empty()) {
+    std::shared_ptr<Node> node = std::move(stack.back());
+    stack.pop_back();
+    if (node.use_count() == 1)
+      for (Edge& edge : node->next_edges)
+        if (edge.node) stack.push_back(std::move(edge.node));
+  }  // each node dies here with no edges left, so its destructor does not recurse
+}
+
 std::uint64_t next_sequence_nr() {
   static std::atomic<std::uint64_t> counter{0};
   return counter.fetch_add(1);

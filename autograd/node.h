@@ -63,6 +63,11 @@ struct Node {
   std::vector<std::pair<std::uint32_t, Hook>> pre_hooks;
 
   bool is_accumulator() const { return leaf != nullptr; }
+
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  ~Node();  // unlinks long chains iteratively: a recursive release could overflow the stack
 };
 
 std::uint64_t next_sequence_nr();
