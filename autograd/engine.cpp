@@ -55,6 +55,7 @@ void accumulate(Gradient& slot, Gradient g) {
     slot = std::move(g);
   } else if (slot.is_sparse() && g.is_sparse()) {
     slot.sparse = slot.sparse.concat(g.sparse);
+    slot.densify_at_leaf = slot.densify_at_leaf || g.densify_at_leaf;  // one dense use makes .grad dense
   } else if (slot.is_sparse()) {
     Tensor dense = kernels::clone(g.dense);
     slot.sparse.add_to_dense(dense);
@@ -83,8 +84,16 @@ void accumulate_into_leaf(const Node& node, Gradient g) {
     if (Tensor replaced = hook(g.dense); replaced.defined()) g = Gradient(replaced);
   }
   if (g.is_sparse()) {
-    if (meta.grad.defined()) g.sparse.add_to_dense(meta.grad);
-    else meta.sparse_grad = meta.sparse_grad.defined() ? meta.sparse_grad.concat(g.sparse) : g.sparse;
+    if (meta.grad.defined()) {
+      g.sparse.add_to_dense(meta.grad);  // in place: touches only the rows present
+    } else if (g.densify_at_leaf) {
+      Tensor dense = g.sparse.to_dense();
+      if (meta.sparse_grad.defined()) meta.sparse_grad.add_to_dense(dense);
+      meta.grad = dense;
+      meta.sparse_grad = SparseTensor();
+    } else {
+      meta.sparse_grad = meta.sparse_grad.defined() ? meta.sparse_grad.concat(g.sparse) : g.sparse;
+    }
     return;
   }
   if (meta.sparse_grad.defined()) {  // sparse + dense becomes dense

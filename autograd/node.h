@@ -27,6 +27,16 @@ struct Gradient {
   Gradient(SparseTensor s) : sparse(std::move(s)) {}  // NOLINT
   bool defined() const { return dense.defined() || sparse.defined(); }
   bool is_sparse() const { return sparse.defined(); }
+
+  // Row-sparse in transit, dense at the leaf: embedding(sparse=false) sends its gradient as
+  // rows, and AccumulateGrad index-adds them into the existing dense .grad in place (no [V, D]
+  // temporary per backward) or densifies them when there is no .grad yet.
+  static Gradient dense_at_leaf(SparseTensor rows) {
+    Gradient g(std::move(rows));
+    g.densify_at_leaf = true;
+    return g;
+  }
+  bool densify_at_leaf = false;
 };
 using Grads = std::vector<Gradient>;
 
