@@ -33,9 +33,12 @@ namespace {
 // All nodes reachable from `roots`, with the number of edges pointing at each.
 std::unordered_map<Node*, int> count_dependencies(const std::vector<Node*>& roots) {
   std::unordered_map<Node*, int> dependencies;
-  std::unordered_set<Node*> seen(roots.begin(), roots.end());
-  std::vector<Node*> stack(roots.begin(), roots.end());
-  for (Node* r : roots) dependencies.emplace(r, 0);
+  std::unordered_set<Node*> seen;
+  std::vector<Node*> stack;
+  for (Node* r : roots) {  // several roots may share a node (lstm's output, h_n, c_n): expand it once
+    dependencies.emplace(r, 0);
+    if (seen.insert(r).second) stack.push_back(r);
+  }
   while (!stack.empty()) {
     Node* node = stack.back();
     stack.pop_back();

@@ -1,0 +1,351 @@
+// lstm_layer: the fused LSTM layer (all time steps, one direction, one tape entry). The two fused
+// step kernels (forward, backward) come first, side by side; then the layer's forward, with its
+// hand-written BPTT backward directly below it.
+#include "autograd/ops_lstm.h"
+
+#include "autograd/function.h"
+#include "core/dispatch.h"
+#include "core/kernels.h"
+#include "core/parallel.h"
+
+#include <cmath>
+#include <vector>
+
+namespace ember {
+namespace {
+
+// 1 / (1 + e^-v) never produces NaN: for very negative v, e^-v = inf and the result is 0.
+template <typename T> inline T sigmoid(T v) { return T(1) / (T(1) + std::exp(-v)); }
+
+// A step kernel touches ~5 transcendentals per hidden unit; below about this many units per
+// thread, waking the pool costs more than it saves.
+constexpr std::int64_t kUnitsPerChunk = 1024;
+
+// Sizes of one layer call: T steps, B sequences, I input features, H hidden units.
+struct Dims {
+  std::int64_t T, B, I, H;
+};
+
+// Whether row b is a real token at step t (always, without lengths).
+inline bool is_valid(const std::int64_t* lengths, std::int64_t b, std::int64_t t) {
+  return lengths == nullptr || t < lengths[b];
+}
+
+// ---- forward step: gates -> activations, c_t, h_t --------------------------------------------
+// On entry gates (B, 4H) holds x_t W_ih^T + h_{t-1} W_hh^T; on exit the activations i, f, g, o.
+//   c_t = f * c_{t-1} + i * g;  h_t = o * tanh(c_t)
+// A padded row (t >= its length) keeps its state: h_t = h_{t-1}, c_t = c_{t-1}, output 0.
+template <typename T>
+struct ForwardStep {
+  T* gates;                 // (B, 4H)
+  const T* bias;            // (4H) b_ih + b_hh, or null
+  const T* h_prev;          // (B, H)
+  const T* c_prev;          // (B, H)
+  T* h;                     // (B, H)
+  T* c;                     // (B, H)
+  T* tanh_c;                // (B, H) saved for backward; null when nothing is recorded
+  T* y;                     // (B, H) output when it differs from h (lengths given), else null
+  const std::int64_t* lengths;
+  std::int64_t t, H;
+
+  void operator()(std::int64_t b0, std::int64_t b1) const {
+    for (std::int64_t b = b0; b < b1; ++b) {
+      T* g = gates + b * 4 * H;
+      const T* hp = h_prev + b * H;
+      const T* cp = c_prev + b * H;
+      T* hb = h + b * H;
+      T* cb = c + b * H;
+      if (!is_valid(lengths, b, t)) {
+        for (std::int64_t j = 0; j < H; ++j) {
+          hb[j] = hp[j];
+          cb[j] = cp[j];
+          if (y) y[b * H + j] = T(0);
+        }
+        continue;
+      }
+      if (bias)
+        for (std::int64_t j = 0; j < 4 * H; ++j) g[j] += bias[j];
+      for (std::int64_t j = 0; j < H; ++j) {
+        const T i = sigmoid(g[j]), f = sigmoid(g[H + j]), gg = std::tanh(g[2 * H + j]),
+                o = sigmoid(g[3 * H + j]);
+        g[j] = i;
+        g[H + j] = f;
+        g[2 * H + j] = gg;
+        g[3 * H + j] = o;
+        const T c_t = f * cp[j] + i * gg;
+        const T tc = std::tanh(c_t);
+        cb[j] = c_t;
+        hb[j] = o * tc;
+        if (tanh_c) tanh_c[b * H + j] = tc;
+        if (y) y[b * H + j] = o * tc;
+      }
+    }
+  }
+};
+
+// ---- backward step: (dh_t, dc_t) -> pre-activation gate gradients, dc_{t-1} ------------------
+//   dh = dh_t + dy_t;  dc = dc_t + dh * o * (1 - tanh(c_t)^2)
+//   d(i, f, g, o) pre-activation = (dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g^2), dh tanh(c_t) o(1-o))
+//   dc_{t-1} = dc * f;  dh_{t-1} = dgates W_hh, added by the GEMM that follows (dh is zeroed here).
+// A padded row passes dh and dc through unchanged (its state was copied) and gets zero dgates.
+template <typename T>
+struct BackwardStep {
+  const T* gates;           // (B, 4H) activations i, f, g, o
+  const T* c_prev;          // (B, H)
+  const T* tanh_c;          // (B, H)
+  const T* dy;              // (B, H) gradient of the output at t, or null
+  T* dh;                    // (B, H) in: dL/dh_t from later steps; out: 0 (valid) or pass-through
+  T* dc;                    // (B, H) in: dL/dc_t; out: dL/dc_{t-1}
+  T* dgates;                // (B, 4H) out
+  const std::int64_t* lengths;
+  std::int64_t t, H;
+
+  void operator()(std::int64_t b0, std::int64_t b1) const {
+    for (std::int64_t b = b0; b < b1; ++b) {
+      T* dg = dgates + b * 4 * H;
+      if (!is_valid(lengths, b, t)) {
+        for (std::int64_t j = 0; j < 4 * H; ++j) dg[j] = T(0);
+        continue;
+      }
+      const T* g = gates + b * 4 * H;
+      const T* cp = c_prev + b * H;
+      const T* tc = tanh_c + b * H;
+      const T* dyb = dy ? dy + b * H : nullptr;
+      T* dhb = dh + b * H;
+      T* dcb = dc + b * H;
+      for (std::int64_t j = 0; j < H; ++j) {
+        const T i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
+        const T dh_j = dhb[j] + (dyb ? dyb[j] : T(0));
+        const T dc_j = dcb[j] + dh_j * o * (T(1) - tc[j] * tc[j]);
+        dg[j] = dc_j * gg * i * (T(1) - i);
+        dg[H + j] = dc_j * cp[j] * f * (T(1) - f);
+        dg[2 * H + j] = dc_j * i * (T(1) - gg * gg);
+        dg[3 * H + j] = dh_j * tc[j] * o * (T(1) - o);
+        dcb[j] = dc_j * f;
+        dhb[j] = T(0);
+      }
+    }
+  }
+};
+
+// Slots of the [T+1, B, H] state buffers: the forward direction reads slot t and writes t+1
+// (slot 0 = h0); the reverse direction reads t+1 and writes t (slot T = h0). Either way the
+// outputs are one contiguous block of T slots and so are the "previous states" of all steps.
+struct Slots {
+  std::int64_t T;
+  bool reverse;
+  std::int64_t prev(std::int64_t t) const { return reverse ? t + 1 : t; }
+  std::int64_t next(std::int64_t t) const { return reverse ? t : t + 1; }
+  std::int64_t initial() const { return reverse ? T : 0; }
+  std::int64_t final() const { return reverse ? 0 : T; }
+  std::int64_t first_output() const { return reverse ? 0 : 1; }
+  std::int64_t first_prev() const { return reverse ? 1 : 0; }
+};
+
+void check_inputs(const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& w_ih, const Tensor& w_hh,
+                  const Tensor& b_ih, const Tensor& b_hh, const Tensor& lengths) {
+  EMBER_CHECK(x.defined() && w_ih.defined() && w_hh.defined(), ValueError,
+              "lstm: x, w_ih and w_hh must be defined; expected three defined tensors");
+  EMBER_CHECK(is_floating(x.dtype()), TypeError, "lstm: x has dtype {}; expected float32 or float64",
+              dtype_name(x.dtype()));
+  for (const Tensor* t : {&h0, &c0, &w_ih, &w_hh, &b_ih, &b_hh})
+    EMBER_CHECK(!t->defined() || t->dtype() == x.dtype(), TypeError,
+                "lstm: a state or parameter has dtype {}; expected {} like x", dtype_name(t->dtype()),
+                dtype_name(x.dtype()));
+  EMBER_CHECK(w_hh.dim() == 2 && w_hh.size(1) > 0 && w_hh.size(0) == 4 * w_hh.size(1), ShapeError,
+              "lstm: w_hh has shape {}; expected [4H, H]", shape_str(w_hh.shape()));
+  const std::int64_t H = w_hh.size(1);
+  EMBER_CHECK(w_ih.dim() == 2 && w_ih.size(0) == 4 * H, ShapeError,
+              "lstm: w_ih has shape {}; expected [{}, input_size]", shape_str(w_ih.shape()), 4 * H);
+  EMBER_CHECK(x.dim() == 3 && x.size(2) == w_ih.size(1), ShapeError, "lstm: x has shape {}; expected [T, B, {}]",
+              shape_str(x.shape()), w_ih.size(1));
+  EMBER_CHECK(x.size(0) > 0, ShapeError, "lstm: x has shape {}; expected a sequence length larger than 0",
+              shape_str(x.shape()));
+  EMBER_CHECK(b_ih.defined() == b_hh.defined(), ValueError,
+              "lstm: only one of b_ih and b_hh is defined; expected both or neither");
+  for (const Tensor* b : {&b_ih, &b_hh})
+    EMBER_CHECK(!b->defined() || b->shape() == Shape{4 * H}, ShapeError, "lstm: a bias has shape {}; expected [{}]",
+                shape_str(b->shape()), 4 * H);
+  const Shape state{x.size(1), H};
+  for (const Tensor* s : {&h0, &c0})
+    EMBER_CHECK(!s->defined() || s->shape() == state, ShapeError, "lstm: an initial state has shape {}; expected {}",
+                shape_str(s->shape()), shape_str(state));
+  if (!lengths.defined()) return;
+  EMBER_CHECK(lengths.dtype() == kInt64 && lengths.shape() == Shape{x.size(1)}, ShapeError,
+              "lstm: lengths is {} {}; expected int64 [{}]", dtype_name(lengths.dtype()), shape_str(lengths.shape()),
+              x.size(1));
+  const std::vector<std::int64_t> values = lengths.to_vector<std::int64_t>();
+  for (std::size_t b = 0; b < values.size(); ++b)
+    EMBER_CHECK(values[b] >= 1 && values[b] <= x.size(0), ValueError,
+                "lstm: lengths[{}] = {} is out of range; expected 1 <= length <= {} (the sequence length)", b,
+                values[b], x.size(0));
+}
+
+// What backward needs, saved at the end of forward.
+struct LayerSaved {
+  autograd::SavedTensor x, w_ih, w_hh;  // x: time-major contiguous (T, B, I)
+  autograd::SavedTensor gates;          // (T, B, 4H) activations
+  autograd::SavedTensor hs, cs;         // (T+1, B, H) states, see Slots
+  autograd::SavedTensor tanh_c;         // (T, B, H)
+  std::vector<std::int64_t> lengths;    // empty: all sequences are full length
+  Dims d;
+  bool reverse;
+};
+
+// Column sums of a (rows, n) matrix, accumulated in double: the bias gradient.
+Tensor column_sums(const Tensor& m, std::int64_t rows, std::int64_t n) {
+  Tensor out = empty({n}, m.dtype());
+  detail::dispatch_floating(m.dtype(), "lstm", [&]<typename T>() {
+    std::vector<double> acc(static_cast<std::size_t>(n), 0.0);
+    const T* p = m.data_ptr<T>();
+    for (std::int64_t r = 0; r < rows; ++r)
+      for (std::int64_t j = 0; j < n; ++j) acc[j] += p[r * n + j];
+    T* o = out.data_ptr<T>();
+    for (std::int64_t j = 0; j < n; ++j) o[j] = static_cast<T>(acc[j]);
+  });
+  return out;
+}
+
+// BPTT for one layer and direction. Phases: (1) walk the steps backwards: fused kernel for
+// dgates, one GEMM dh_{t-1} = dgates_t W_hh; (2) one GEMM each over all T*B rows for dx, dW_ih and
+// dW_hh; (3) column sums for the biases.
+autograd::Grads lstm_layer_backward(const LayerSaved& s, const std::vector<Tensor>& grad_outputs) {
+  const auto [T, B, I, H] = s.d;
+  const Slots slots{T, s.reverse};
+  const Tensor x = s.x.unpack(), w_ih = s.w_ih.unpack(), w_hh = s.w_hh.unpack();
+  const Tensor gates = s.gates.unpack(), hs = s.hs.unpack(), cs = s.cs.unpack(), tanh_c = s.tanh_c.unpack();
+  const DType dtype = x.dtype();
+
+  // Phase 1: the recurrence, last processed step first.
+  const Tensor dy = grad_outputs[0].defined() ? grad_outputs[0].contiguous() : Tensor();
+  Tensor dh = grad_outputs[1].defined() ? kernels::clone(grad_outputs[1]) : zeros({B, H}, dtype);
+  Tensor dc = grad_outputs[2].defined() ? kernels::clone(grad_outputs[2]) : zeros({B, H}, dtype);
+  Tensor dgates = empty({T, B, 4 * H}, dtype);
+  const std::int64_t* lengths = s.lengths.empty() ? nullptr : s.lengths.data();
+  const std::int64_t grain = std::max<std::int64_t>(1, kUnitsPerChunk / H);
+  detail::dispatch_floating(dtype, "lstm", [&]<typename T_>() {
+    for (std::int64_t step = T - 1; step >= 0; --step) {
+      const std::int64_t t = s.reverse ? T - 1 - step : step;
+      const BackwardStep<T_> kernel{gates.data_ptr<T_>() + t * B * 4 * H,
+                                    cs.data_ptr<T_>() + slots.prev(t) * B * H,
+                                    tanh_c.data_ptr<T_>() + t * B * H,
+                                    dy.defined() ? dy.data_ptr<T_>() + t * B * H : nullptr,
+                                    dh.data_ptr<T_>(),
+                                    dc.data_ptr<T_>(),
+                                    dgates.data_ptr<T_>() + t * B * 4 * H,
+                                    lengths,
+                                    t,
+                                    H};
+      parallel_for(0, B, grain, kernel);
+      // The first step's dh_{t-1} is the gradient of h0: skip the GEMM when nobody wants it.
+      if (step > 0 || autograd::needs_grad(1))
+        kernels::gemm(kernels::select(dgates, 0, t), false, w_hh, false, dh, 1.0, 1.0);
+    }
+  });
+
+  // Phase 2: everything that does not depend on the recurrence, as GEMMs over all T*B rows.
+  const Tensor dgates_2d = kernels::view(dgates, {T * B, 4 * H});
+  autograd::Grads grads(7);
+  if (autograd::needs_grad(0)) {
+    Tensor dx = empty({T, B, I}, dtype);
+    kernels::gemm(dgates_2d, false, w_ih, false, kernels::view(dx, {T * B, I}));
+    grads[0] = dx;
+  }
+  if (autograd::needs_grad(1)) grads[1] = dh;
+  if (autograd::needs_grad(2)) grads[2] = dc;
+  if (autograd::needs_grad(3)) {
+    Tensor dw_ih = empty({4 * H, I}, dtype);
+    kernels::gemm(dgates_2d, true, kernels::view(x, {T * B, I}), false, dw_ih);
+    grads[3] = dw_ih;
+  }
+  if (autograd::needs_grad(4)) {
+    Tensor dw_hh = empty({4 * H, H}, dtype);
+    const Tensor h_prev = kernels::view(kernels::narrow(hs, 0, slots.first_prev(), T), {T * B, H});
+    kernels::gemm(dgates_2d, true, h_prev, false, dw_hh);
+    grads[4] = dw_hh;
+  }
+
+  // Phase 3: b_ih and b_hh enter the gates the same way, so both get the column sums.
+  if (autograd::needs_grad(5) || autograd::needs_grad(6)) {
+    const Tensor db = column_sums(dgates_2d, T * B, 4 * H);
+    if (autograd::needs_grad(5)) grads[5] = db;
+    if (autograd::needs_grad(6)) grads[6] = autograd::needs_grad(5) ? kernels::clone(db) : db;
+  }
+  return grads;
+}
+
+}  // namespace
+
+LSTMLayerOutput lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& w_ih,
+                           const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh, const Tensor& lengths,
+                           bool reverse) {
+  check_inputs(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths);
+  const Dims d{x.size(0), x.size(1), x.size(2), w_hh.size(1)};
+  const auto [T, B, I, H] = d;
+  const Slots slots{T, reverse};
+  const DType dtype = x.dtype();
+  const bool recording = autograd::any_requires_grad({x, h0, c0, w_ih, w_hh, b_ih, b_hh});
+
+  // Every buffer of the call is allocated here, once; the step loop allocates nothing.
+  const Tensor x_tm = x.contiguous();  // a copy only for a transposed (batch-first) view
+  Tensor gates = empty({T, B, 4 * H}, dtype);
+  Tensor hs = empty({T + 1, B, H}, dtype), cs = empty({T + 1, B, H}, dtype);
+  Tensor tanh_c = recording ? empty({T, B, H}, dtype) : Tensor();
+  Tensor y = lengths.defined() ? empty({T, B, H}, dtype) : Tensor();
+  std::vector<std::int64_t> lengths_vec = lengths.defined() ? lengths.to_vector<std::int64_t>()
+                                                           : std::vector<std::int64_t>();
+  Tensor h_init = kernels::select(hs, 0, slots.initial()), c_init = kernels::select(cs, 0, slots.initial());
+  if (h0.defined()) kernels::copy_into(h_init, h0);
+  else h_init.zero_();
+  if (c0.defined()) kernels::copy_into(c_init, c0);
+  else c_init.zero_();
+
+  // The input projection of all steps at once: gates = X (T*B, I) W_ih^T.
+  kernels::gemm(kernels::view(x_tm, {T * B, I}), false, w_ih, true, kernels::view(gates, {T * B, 4 * H}));
+
+  const std::int64_t grain = std::max<std::int64_t>(1, kUnitsPerChunk / H);
+  detail::dispatch_floating(dtype, "lstm", [&]<typename T_>() {
+    std::vector<T_> bias;  // b_ih + b_hh, added inside the step kernel
+    if (b_ih.defined()) {
+      const std::vector<T_> bi = b_ih.to_vector<T_>(), bh = b_hh.to_vector<T_>();
+      bias.resize(bi.size());
+      for (std::size_t j = 0; j < bi.size(); ++j) bias[j] = bi[j] + bh[j];
+    }
+    for (std::int64_t step = 0; step < T; ++step) {
+      const std::int64_t t = reverse ? T - 1 - step : step;
+      // gates_t += h_{t-1} W_hh^T
+      kernels::gemm(kernels::select(hs, 0, slots.prev(t)), false, w_hh, true, kernels::select(gates, 0, t), 1.0,
+                    1.0);
+      const ForwardStep<T_> kernel{gates.data_ptr<T_>() + t * B * 4 * H,
+                                   bias.empty() ? nullptr : bias.data(),
+                                   hs.data_ptr<T_>() + slots.prev(t) * B * H,
+                                   cs.data_ptr<T_>() + slots.prev(t) * B * H,
+                                   hs.data_ptr<T_>() + slots.next(t) * B * H,
+                                   cs.data_ptr<T_>() + slots.next(t) * B * H,
+                                   recording ? tanh_c.data_ptr<T_>() + t * B * H : nullptr,
+                                   y.defined() ? y.data_ptr<T_>() + t * B * H : nullptr,
+                                   lengths_vec.empty() ? nullptr : lengths_vec.data(),
+                                   t,
+                                   H};
+      parallel_for(0, B, grain, kernel);
+    }
+  });
+
+  Tensor output = y.defined() ? y : kernels::narrow(hs, 0, slots.first_output(), T);
+  Tensor h_n = kernels::select(hs, 0, slots.final()), c_n = kernels::select(cs, 0, slots.final());
+  if (!recording) return {output, h_n, c_n};
+
+  LayerSaved saved{autograd::SavedTensor(x_tm, "lstm"),   autograd::SavedTensor(w_ih, "lstm"),
+                   autograd::SavedTensor(w_hh, "lstm"),   autograd::SavedTensor(gates, "lstm"),
+                   autograd::SavedTensor(hs, "lstm"),     autograd::SavedTensor(cs, "lstm"),
+                   autograd::SavedTensor(tanh_c, "lstm"), std::move(lengths_vec),
+                   d,                                     reverse};
+  std::vector<Tensor> outs = autograd::record_multi(
+      "lstm", {output, h_n, c_n}, {x, h0, c0, w_ih, w_hh, b_ih, b_hh},
+      [saved = std::move(saved)](const std::vector<Tensor>& grad_outputs) {
+        return lstm_layer_backward(saved, grad_outputs);
+      });
+  return {outs[0], outs[1], outs[2]};
+}
+
+}  // namespace ember
