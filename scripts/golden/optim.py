@@ -122,6 +122,7 @@ def optimizer_cases():
         ("Adam", {"lr": 0.01, "amsgrad": True}),
         ("Adam", {"lr": 0.01, "maximize": True}),
         ("Adam", {"lr": 0.02, "betas": [0.8, 0.99], "eps": 1e-6, "weight_decay": 0.05, "amsgrad": True}),
+        ("Adam", {"lr": 0.05, "eps": 0.1}),  # a large eps pins down where eps enters
         ("AdamW", {"lr": 0.01}),
         ("AdamW", {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True}),
         ("AdamW", {"lr": 0.01, "weight_decay": 0.1, "maximize": True}),
@@ -152,6 +153,7 @@ def optimizer_cases():
         ("Adagrad", {"lr": 0.1}, g_sparse_empty),
         ("SparseAdam", {"lr": 0.01}, g_sparse),
         ("SparseAdam", {"lr": 0.02, "betas": [0.8, 0.95], "eps": 1e-6, "maximize": True}, g_sparse),
+        ("SparseAdam", {"lr": 0.05, "eps": 0.1}, g_sparse),  # eps is added to the uncorrected sqrt(v)
         ("SparseAdam", {"lr": 0.01}, g_sparse_empty),
     ]
     for kind, options, grads in sparse:
