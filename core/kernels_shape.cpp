@@ -47,6 +47,7 @@ Shape infer_size(Shape shape, std::int64_t count, const char* op) {
 // when no such strides exist (PyTorch's computeStride: dims can merge only where contiguous).
 std::optional<Shape> view_strides(const Shape& old_shape, const Shape& old_strides, const Shape& new_shape) {
   if (numel(old_shape) == 0) return contiguous_strides(new_shape);
+  if (old_shape.empty()) return contiguous_strides(new_shape);  // 0-d: one element, any strides fit
   Shape new_strides(new_shape.size());
   std::int64_t view_d = static_cast<std::int64_t>(new_shape.size()) - 1;
   std::int64_t chunk_base_stride = old_strides.empty() ? 1 : old_strides.back();

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -117,8 +118,10 @@ SafetensorsFile load_safetensors(const std::string& path) {
       e.begin = offsets[0];
       e.end = offsets[1];
       std::uint64_t count = 1;
+      // A zero dim makes the tensor empty whatever the other dims are: no overflow to guard against.
+      const bool has_zero_dim = std::find(e.shape.begin(), e.shape.end(), 0) != e.shape.end();
       for (std::int64_t s : e.shape) {
-        EMBER_CHECK(s >= 0 && (s == 0 || count <= data_size / static_cast<std::uint64_t>(s)), IoError,
+        EMBER_CHECK(s >= 0 && (has_zero_dim || count <= data_size / static_cast<std::uint64_t>(s)), IoError,
                     "{}: tensor \"{}\" has invalid shape {}", path, e.name, shape_str(e.shape));
         count *= static_cast<std::uint64_t>(s);
       }
