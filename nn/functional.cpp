@@ -32,8 +32,13 @@ void check_broadcasts_to(const char* op, const char* name, const Tensor& t, cons
   if (!t.defined()) return;
   EMBER_CHECK(t.dtype() == dtype, TypeError, "{}: {} dtype {} does not match input dtype {}", op, name,
               dtype_name(t.dtype()), dtype_name(dtype));
-  EMBER_CHECK(broadcast_shapes(t.shape(), shape, op) == shape, ShapeError,
-              "{}: {} shape {} does not broadcast to input shape {}", op, name, shape_str(t.shape()), shape_str(shape));
+  bool fits = t.dim() <= static_cast<std::int64_t>(shape.size());
+  for (std::int64_t d = 1; fits && d <= t.dim(); ++d) {
+    const std::int64_t size = t.size(-d);
+    fits = size == 1 || size == shape[shape.size() - d];
+  }
+  EMBER_CHECK(fits, ShapeError, "{}: {} shape {} does not broadcast to input shape {}", op, name,
+              shape_str(t.shape()), shape_str(shape));
 }
 
 }  // namespace
