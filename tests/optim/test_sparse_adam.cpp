@@ -2,6 +2,11 @@
 // untouched rows of a 1,000,000-row table, and errors.
 #include "optim_testing.h"
 
+#include "autograd/ops.h"
+#include "nn/embedding.h"
+#include "nn/functional.h"
+#include "nn/linear.h"
+
 #include <cstring>
 
 using namespace ember;
@@ -79,4 +84,56 @@ TEST_CASE("SparseAdam validates its options strictly and rejects dense gradients
   require_equal(table, table_before);  // the sparse parameter comes first and is still untouched
   require_equal(p, p_before);
   REQUIRE(adam.state(0, 0) == nullptr);
+}
+
+namespace {
+
+// The model of docs/optim.md: mean of embedded tokens, then a linear layer.
+struct BagOfEmbeddings : nn::Module {
+  BagOfEmbeddings(std::int64_t vocab, std::int64_t dim, std::int64_t classes) : Module("BagOfEmbeddings") {
+    embedding = register_module(
+        "embedding", std::make_shared<nn::Embedding>(nn::EmbeddingOptions(vocab, dim).padding_idx(0).sparse(true)));
+    fc = register_module("fc", std::make_shared<nn::Linear>(nn::LinearOptions(dim, classes)));
+  }
+  Tensor forward(const Tensor& tokens) { return fc->forward(ember::mean(embedding->forward(tokens), {1})); }
+  std::shared_ptr<nn::Embedding> embedding;
+  std::shared_ptr<nn::Linear> fc;
+};
+
+}  // namespace
+
+TEST_CASE("The two-optimizer recipe (SparseAdam for a sparse embedding, Adam for the rest) trains", "[optim]") {
+  manual_seed(0);
+  BagOfEmbeddings model(50, 8, 3);
+  std::vector<Tensor> dense_params;
+  for (auto& [name, p] : model.named_parameters())
+    if (name != "embedding.weight") dense_params.push_back(p);
+  optim::SparseAdam sparse_optimizer({model.embedding->weight}, optim::SparseAdamOptions(0.05));
+  optim::Adam dense_optimizer(dense_params, optim::AdamOptions(0.05));
+
+  // Tokens 1..9 only: rows 10..49 never appear and must stay bitwise unchanged.
+  const Tensor tokens = tensor(std::vector<std::int64_t>{1, 2, 3, 0, 4, 5, 0, 0, 6, 7, 8, 9, 1, 4, 7, 0}, {4, 4});
+  const Tensor labels = tensor(std::vector<std::int64_t>{0, 1, 2, 0}, {4});
+  const Tensor all_padding = zeros({2, 4}, kInt64);
+  const Tensor unused_before = snapshot(kernels::narrow(model.embedding->weight, 0, 10, 40));
+  double first_loss = 0.0, last_loss = 0.0;
+  for (int step = 0; step < 40; ++step) {
+    sparse_optimizer.zero_grad();
+    dense_optimizer.zero_grad();
+    // Every 10th batch is all padding: the embedding's gradient is empty (nnz 0).
+    const bool padding_batch = step % 10 == 9;
+    Tensor loss = nn::functional::cross_entropy(model.forward(padding_batch ? all_padding : tokens),
+                                                padding_batch ? kernels::narrow(labels, 0, 0, 2) : labels);
+    loss.backward();
+    REQUIRE(model.embedding->weight.has_sparse_grad());
+    if (padding_batch) REQUIRE(model.embedding->weight.sparse_grad().nnz() == 0);
+    sparse_optimizer.step();
+    dense_optimizer.step();
+    if (step == 0) first_loss = loss.item<double>();
+    if (!padding_batch) last_loss = loss.item<double>();
+  }
+  INFO("loss " << first_loss << " -> " << last_loss);
+  REQUIRE(last_loss < 0.1 * first_loss);
+  require_equal(kernels::narrow(model.embedding->weight, 0, 10, 40), unused_before);
+  REQUIRE(dynamic_cast<const optim::SparseAdamParamState*>(sparse_optimizer.state(0, 0))->step == 40);
 }
