@@ -65,10 +65,11 @@ void adam_update(T* p, const T* g, T* m, T* v, T* vmax, std::int64_t n, std::int
   const T step_size = T(h.lr / bias_correction1);
   const T bias_correction2_sqrt = T(std::sqrt(bias_correction2));
   const T decay = T(1.0 - h.lr * h.weight_decay);  // decoupled (AdamW)
+  const bool decoupled = h.decoupled_weight_decay, coupled = !decoupled && wd != T(0);
   for (std::int64_t i = 0; i < n; ++i) {
-    if (h.decoupled_weight_decay) p[i] *= decay;
+    if (decoupled) p[i] *= decay;
     T grad = sign * g[i];
-    if (!h.decoupled_weight_decay && wd != T(0)) grad += wd * p[i];
+    if (coupled) grad += wd * p[i];
     m[i] = m[i] * b1 + one_minus_b1 * grad;
     v[i] = v[i] * b2 + one_minus_b2 * grad * grad;
     T second = v[i];
