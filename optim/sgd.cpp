@@ -78,7 +78,8 @@ void sgd_sparse_plain(T* p, const SparseTensor& grad, std::int64_t width, const 
 
 // Momentum with a sparse gradient and a sparse buffer (both coalesced: sorted unique rows).
 // Walks the union of their rows: buf' = m*buf + (1-dampening)*g (or g on the first step, when
-// buf is empty), then p[row] -= lr * (nesterov ? g + m*buf' : buf'). Returns the new buffer.
+// buf is empty), then p[row] -= lr * (nesterov ? g + m*buf' : buf'). Returns the new buffer
+// (our buffers are always contiguous: created here, or copied by load_state_dict).
 template <typename T>
 SparseTensor sgd_sparse_momentum(T* p, const SparseTensor& grad, const SparseTensor& buf, bool first,
                                  std::int64_t width, const SGDOptions& o) {
@@ -94,9 +95,13 @@ SparseTensor sgd_sparse_momentum(T* p, const SparseTensor& grad, const SparseTen
     else if (a >= ng || bi[b] < gi[a]) ++b;
     else ++a, ++b;
   }
+  // Once every gradient row is already in the buffer (the steady state), update it in place:
+  // output row u is buffer row u, read before it is written.
+  const bool in_place = nb > 0 && rows == nb;
   Shape values_shape = grad.values.shape();
   values_shape[0] = rows;
-  Tensor out_indices = empty({rows}, kInt64), out_values = empty(values_shape, grad.values.dtype());
+  Tensor out_indices = in_place ? buf.indices : empty({rows}, kInt64);
+  Tensor out_values = in_place ? buf.values : empty(values_shape, grad.values.dtype());
   std::int64_t* oi = out_indices.data_ptr<std::int64_t>();
   T* ov = out_values.data_ptr<T>();
   const T lr = T(o.lr()), m = T(o.momentum()), keep = T(1.0 - o.dampening());

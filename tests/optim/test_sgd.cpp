@@ -58,9 +58,12 @@ TEST_CASE("SGD with momentum keeps a row-sparse buffer for sparse gradients", "[
   REQUIRE_FALSE(state->momentum_buffer.defined());
   REQUIRE(state->sparse_momentum_buffer.nnz() == 2);  // rows 3 and 7, coalesced
   REQUIRE(state->sparse_momentum_buffer.indices.to_vector<std::int64_t>() == std::vector<std::int64_t>{3, 7});
-  // An empty gradient acts as zero: the buffer decays and still moves its rows.
+  // An empty gradient acts as zero: the buffer decays and still moves its rows. No new row
+  // arrives, so the buffer is updated in place (no allocation in the steady state).
+  const Tensor buffer_values = state->sparse_momentum_buffer.values;
   table.set_sparse_grad(SparseTensor::empty({1000, 2}, kFloat64));
   sgd.step();
+  REQUIRE(state->sparse_momentum_buffer.values.is_same(buffer_values));
   REQUIRE(table.to_vector<double>()[7 * 2] == -2.0 - 1.0);   // -2 (step 1) - 0.5 * 2 (step 2)
   REQUIRE(table.to_vector<double>()[3 * 2] == -1.0 - 0.5);
   REQUIRE(table.to_vector<double>()[0] == 0.0);
