@@ -15,11 +15,14 @@ using nlohmann::json;
 
 namespace {
 
-std::string temp_prefix(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("ember_optim_test_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
-}
+// A fresh directory for checkpoint files, removed when the test ends.
+struct TempDir {
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("ember_optim_test_" + std::to_string(::getpid()));
+  TempDir() { std::filesystem::create_directories(path); }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string prefix(const std::string& name) const { return (path / name).string(); }
+};
 
 // A bitwise copy of everything a checkpoint holds, to compare before and after a failed load.
 struct Snapshot {
@@ -131,6 +134,7 @@ TEST_CASE("state_dict and save/load resume training exactly", "[optim]") {
       "SparseAdam sparse lr=0.01",
       "Adam dense float32 lr=0.01 amsgrad=True",
   };
+  const TempDir dir;
   for (const std::string& name : names) {
     for (bool on_disk : {false, true}) {
       INFO(name << (on_disk ? " (files)" : " (in memory)"));
@@ -149,7 +153,7 @@ TEST_CASE("state_dict and save/load resume training exactly", "[optim]") {
       other_options["lr"] = 0.5;
       auto second = ember::testing::make_optimizer(kind, other_options, {resumed});
       if (on_disk) {
-        const std::string prefix = temp_prefix("resume");
+        const std::string prefix = dir.prefix("resume");
         first->save(prefix);
         second->load(prefix);
       } else {
@@ -213,7 +217,8 @@ TEST_CASE("load refuses files from two different saves and missing files", "[opt
   optim::SGD sgd({p}, optim::SGDOptions(0.1).momentum(0.9));
   p.set_grad(ones({3}, kFloat64));
   sgd.step();
-  const std::string a = temp_prefix("save_a"), b = temp_prefix("save_b");
+  const TempDir dir;
+  const std::string a = dir.prefix("save_a"), b = dir.prefix("save_b");
   sgd.save(a);
   sgd.save(b);
   // An interrupted save: the JSON of one save beside the tensors of another.
@@ -221,7 +226,7 @@ TEST_CASE("load refuses files from two different saves and missing files", "[opt
   const Snapshot before(sgd);
   REQUIRE_THROWS_WITH(sgd.load(a), Contains("come from different saves"));
   REQUIRE_THROWS_AS(sgd.load(a), IoError);
-  REQUIRE_THROWS_AS(sgd.load(temp_prefix("does_not_exist")), IoError);
+  REQUIRE_THROWS_AS(sgd.load(dir.prefix("does_not_exist")), IoError);
   before.require_same_as(sgd);
   REQUIRE_NOTHROW(sgd.load(b));
 }
