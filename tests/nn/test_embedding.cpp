@@ -156,7 +156,7 @@ TEST_CASE("embedding: a big batch (parallel gather) equals row-by-row lookups", 
   CHECK(all_equal);
 }
 
-TEST_CASE("embedding: default init is N(0, 1) with the padding row zeroed; reset_parameters re-draws", "[nn]") {
+TEST_CASE("embedding: default init is N(0, 1) with the padding row zeroed - reset_parameters re-draws", "[nn]") {
   manual_seed(3);
   nn::Embedding emb(nn::EmbeddingOptions(1000, 100).padding_idx(-1));
   CHECK(emb.options().padding_idx() == 999);  // stored normalised, as PyTorch
@@ -207,7 +207,7 @@ TEST_CASE("embedding: _weight and from_pretrained share storage, skip init and k
   CHECK(kernels::norm(row3).item<double>() < 1.0);  // a hair below: scale = max_norm / (norm + 1e-7)
 }
 
-TEST_CASE("embedding: sparse gradients accumulate by concatenation; an all-padding batch is empty", "[nn]") {
+TEST_CASE("embedding: sparse gradients accumulate by concatenation - an all-padding batch is empty", "[nn]") {
   Tensor w = spread_table(6, 2).requires_grad_();
   const Tensor ids = longs({1, 2, 1, 0, 2, 5}, {2, 3});
   const Tensor dy = floats({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, {2, 3, 2});
@@ -287,7 +287,7 @@ TEST_CASE("embedding: float64 gradcheck with respect to the weight", "[nn]") {
   testing::require_close(sparse_w.sparse_grad().to_dense(), dense_w.grad(), 0, 0);
 }
 
-TEST_CASE("embedding: one tape entry; backward saves only the indices", "[nn]") {
+TEST_CASE("embedding: one tape entry - backward saves only the indices", "[nn]") {
   Tensor w = spread_table(5, 4).requires_grad_();
   Tensor y = embedding(w, longs({1, 2, 3}, {3}));
   const std::string tape = autograd::print_tape(y);
@@ -330,7 +330,7 @@ TEST_CASE("embedding: max_norm and autograd: detected and explained, never silen
   }
 }
 
-TEST_CASE("embedding: out-of-range and negative indices name value, position and range; weight unchanged",
+TEST_CASE("embedding: out-of-range and negative indices name value, position and range - weight unchanged",
           "[nn]") {
   for (std::optional<double> max_norm : {std::optional<double>{}, std::optional<double>{0.5}}) {
     nn::Embedding emb(nn::EmbeddingOptions(5000, 2).max_norm(max_norm));

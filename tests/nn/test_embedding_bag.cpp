@@ -138,7 +138,7 @@ TEST_CASE("embedding_bag: float64 gradcheck w.r.t. weight and per_sample_weights
       {w, longs({1, 1, 3, 0, 6, 2}, {2, 3}), psw2}));
 }
 
-TEST_CASE("embedding_bag: edge forms: 2-D input equals sum/mean/max of Embedding; empty offsets; one offset", "[nn]") {
+TEST_CASE("embedding_bag: edge forms: 2-D input equals sum/mean/max of Embedding - empty offsets - one offset", "[nn]") {
   manual_seed(6);
   const Tensor w = randn({9, 4});
   const Tensor ids = longs({1, 2, 8, 8, 0, 3}, {2, 3});
