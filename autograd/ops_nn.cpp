@@ -6,7 +6,9 @@
 #include "core/dispatch.h"
 #include "core/kernels.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -175,6 +177,7 @@ template <typename T> struct ClassRows {
   const std::int64_t* index = nullptr;  // class-index target (rows), or null
   const T* prob = nullptr;              // probability target (rows, C), or null
   std::vector<double> w;                // class weights (C)
+  double w_sum = 0.0;                   // sum of w: the smoothing term's total weight
 };
 
 template <typename T>
@@ -186,23 +189,52 @@ ClassRows<T> class_rows(std::int64_t classes, const Tensor& lp, const Tensor& in
   if (index.defined()) r.index = index.data_ptr<std::int64_t>();
   if (prob.defined()) r.prob = prob.data_ptr<T>();
   r.w = weight.defined() ? kernels::contiguous(weight).to_vector<double>() : std::vector<double>(classes, 1.0);
+  for (double w : r.w) r.w_sum += w;
   return r;
 }
 
-// k[c], the coefficient of -lp[m, c] in row m's loss. False for an ignored row.
+// Row m's loss -sum_c k_c lp_c from its log-probabilities `lp` (C), with k as in ops_nn.h:
+//   class index y: k_c = (1-e) w_y [c == y] + (e/C) w_c;   probabilities: k_c = w_c ((1-e) p_c + e/C).
+// Without smoothing only lp_y is read, so a -inf logit elsewhere cannot turn 0 * -inf into NaN.
 template <typename T>
-bool row_coefficients(const ClassRows<T>& r, const ClassLoss& a, std::int64_t m, std::vector<double>& k) {
+double row_loss(const ClassRows<T>& r, const ClassLoss& a, std::int64_t m, const T* lp) {
   const std::int64_t C = r.classes;
   const double e = a.smoothing;
+  double loss = 0.0;
   if (r.prob) {
-    for (std::int64_t c = 0; c < C; ++c) k[c] = r.w[c] * ((1.0 - e) * r.prob[m * C + c] + e / C);
-    return true;
+    for (std::int64_t c = 0; c < C; ++c) loss -= r.w[c] * ((1.0 - e) * r.prob[m * C + c] + e / C) * lp[c];
+    return loss;
   }
   const std::int64_t y = r.index[m];
-  if (y == a.ignore_index) return false;
-  for (std::int64_t c = 0; c < C; ++c) k[c] = e > 0.0 ? e / C * r.w[c] : 0.0;
-  k[y] += (1.0 - e) * r.w[y];
-  return true;
+  if (e > 0.0)
+    for (std::int64_t c = 0; c < C; ++c) loss -= e / C * r.w[c] * lp[c];
+  return loss - (1.0 - e) * r.w[y] * lp[y];
+}
+
+// Row m's input gradient: g (softmax_c S - k_c) for logits, -g k_c for log-probabilities, where
+// S = sum_c k_c: (1-e) w_y + (e/C) sum(w) for a class index, sum_c k_c for probabilities.
+template <typename T>
+void row_gradient(const ClassRows<T>& r, const ClassLoss& a, std::int64_t m, double g, T* dx) {
+  const std::int64_t C = r.classes;
+  const double e = a.smoothing;
+  const T* lp = r.lp ? r.lp + m * C : nullptr;
+  if (r.prob) {
+    const T* p = r.prob + m * C;
+    double k_sum = 0.0;
+    for (std::int64_t c = 0; c < C; ++c) k_sum += r.w[c] * ((1.0 - e) * p[c] + e / C);
+    for (std::int64_t c = 0; c < C; ++c) {
+      const double softmax_term = lp ? static_cast<double>(std::exp(lp[c])) * k_sum : 0.0;
+      dx[c] = static_cast<T>(g * (softmax_term - r.w[c] * ((1.0 - e) * p[c] + e / C)));
+    }
+    return;
+  }
+  const std::int64_t y = r.index[m];
+  const double k_sum = (1.0 - e) * r.w[y] + e / C * r.w_sum;
+  for (std::int64_t c = 0; c < C; ++c) {
+    const double softmax_term = lp ? static_cast<double>(std::exp(lp[c])) * k_sum : 0.0;
+    const double k = e / C * r.w[c] + (c == y ? (1.0 - e) * r.w[y] : 0.0);
+    dx[c] = static_cast<T>(g * (softmax_term - k));
+  }
 }
 
 // The shared body of cross_entropy and nll_loss.
@@ -220,25 +252,26 @@ Tensor class_loss(const ClassLoss& a, const Tensor& input, const Tensor& target,
     const ClassRows<T> r = class_rows<T>(C, lp, index, prob, weight);
     const T* in = x.data_ptr<T>();
     T* out_lp = lp.data_ptr<T>();
-    std::vector<double> k(C), row_lp(C);
+    std::vector<T> exps(C);  // exp(x - max) of one row
     for (std::int64_t m = 0; m < rows; ++m) {
       const T* xm = in + m * C;
+      const T* lp_m = xm;  // nll_loss: the input holds the log-probabilities
       if (a.from_logits) {
         // Subtract the row max: exp overflows float32 above ~88. A row of -inf gives NaN, as PyTorch.
-        double max = -INFINITY, sum = 0.0;
-        for (std::int64_t c = 0; c < C; ++c) max = std::max(max, static_cast<double>(xm[c]));
-        for (std::int64_t c = 0; c < C; ++c) sum += std::exp(xm[c] - max);
-        const double log_sum = max + std::log(sum);
-        for (std::int64_t c = 0; c < C; ++c) out_lp[m * C + c] = static_cast<T>(row_lp[c] = xm[c] - log_sum);
-      } else {
-        for (std::int64_t c = 0; c < C; ++c) row_lp[c] = xm[c];
+        T max = -std::numeric_limits<T>::infinity();
+        for (std::int64_t c = 0; c < C; ++c) max = std::max(max, xm[c]);
+        for (std::int64_t c = 0; c < C; ++c) exps[c] = std::exp(xm[c] - max);
+        double partial[4] = {0.0, 0.0, 0.0, 0.0};  // four chains: the adds do not wait on each other
+        std::int64_t c = 0;
+        for (; c + 4 <= C; c += 4)
+          for (int j = 0; j < 4; ++j) partial[j] += exps[c + j];
+        for (; c < C; ++c) partial[0] += exps[c];
+        const double log_sum = max + std::log((partial[0] + partial[1]) + (partial[2] + partial[3]));
+        for (c = 0; c < C; ++c) out_lp[m * C + c] = static_cast<T>(xm[c] - log_sum);
+        lp_m = out_lp + m * C;
       }
-      if (!row_coefficients(r, a, m, k)) continue;
-      double loss = 0.0;
-      // Class indices skip zero coefficients: 0 * (-inf) would turn a -inf logit into NaN.
-      for (std::int64_t c = 0; c < C; ++c)
-        if (k[c] != 0.0 || r.prob) loss -= k[c] * row_lp[c];
-      losses[m] = loss;
+      if (r.index && r.index[m] == a.ignore_index) continue;  // no loss, not counted
+      losses[m] = row_loss(r, a, m, lp_m);
       if (r.index) weight_sum += r.w[r.index[m]];
     }
   });
@@ -276,17 +309,10 @@ Tensor class_loss(const ClassLoss& a, const Tensor& input, const Tensor& target,
           const ClassRows<T> r = class_rows<T>(C, lp, index, prob, weight);
           T* gx = dx.data_ptr<T>();
           T* gp = dprob.defined() ? dprob.data_ptr<T>() : nullptr;
-          std::vector<double> k(C);
           for (std::int64_t m = 0; m < rows; ++m) {
-            if (!row_coefficients(r, a, m, k)) continue;  // ignored rows get no gradient at all
+            if (r.index && r.index[m] == a.ignore_index) continue;  // ignored rows get no gradient at all
             const double g = (a.reduction == Reduction::None ? g_out[m] : g_out[0]) / divisor;
-            double k_sum = 0.0;
-            for (std::int64_t c = 0; c < C; ++c) k_sum += k[c];
-            // d(-sum_c k_c lp_c)/dx_c = softmax_c sum(k) - k_c; for log-probabilities just -k_c.
-            for (std::int64_t c = 0; c < C; ++c) {
-              const double softmax_term = r.lp ? std::exp(static_cast<double>(r.lp[m * C + c])) * k_sum : 0.0;
-              gx[m * C + c] = static_cast<T>(g * (softmax_term - k[c]));
-            }
+            row_gradient(r, a, m, g, gx + m * C);
             // d l / d p_c = -(1 - e) w_c lp_c
             if (gp)
               for (std::int64_t c = 0; c < C; ++c)
