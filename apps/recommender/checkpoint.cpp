@@ -1,0 +1,109 @@
+// Saving and loading recommender checkpoints (see checkpoint.h).
+#include "apps/recommender/checkpoint.h"
+
+#include "core/error.h"
+#include "core/safetensors.h"
+#include "data/delimited_file.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace ember::apps::recommender {
+namespace {
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.flush();
+  EMBER_CHECK(out.good(), IoError, "recommender: writing {} failed", path.string());
+}
+
+json read_json(const fs::path& path) {
+  const std::string text = data::read_file(path.string());
+  try {
+    return json::parse(text);
+  } catch (const json::exception& e) {
+    throw IoError(fmt::format("recommender: {} is not valid JSON: {}", path.string(), e.what()));
+  }
+}
+
+Tensor int64_tensor(const std::vector<std::int64_t>& values) {
+  return tensor(values, {static_cast<std::int64_t>(values.size())});
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& dir, MatrixFactorization& model, const IdMap& users, const IdMap& items,
+                     const Ratings& train) {
+  const fs::path target(dir), staging(dir + ".staging"), old(dir + ".old");
+  fs::remove_all(staging);
+  fs::create_directories(staging);
+  model.save((staging / "model.safetensors").string());
+  save_safetensors((staging / "seen.safetensors").string(),
+                   {{"users", int64_tensor(train.users)}, {"items", int64_tensor(train.items)}});
+  write_text(staging / "ids.json",
+             json{{"format", "ember.recommender.ids"}, {"version", 1}, {"users", users.names()}, {"items", items.names()}}
+                 .dump());
+  const auto& c = model.config();
+  write_text(staging / "config.json", json{{"format", "ember.recommender.config"},
+                                           {"version", 1},
+                                           {"num_users", c.num_users},
+                                           {"num_items", c.num_items},
+                                           {"dim", c.dim},
+                                           {"sparse", c.sparse}}
+                                          .dump(2) +
+                                          "\n");
+  fs::remove_all(old);
+  if (fs::exists(target)) fs::rename(target, old);
+  fs::rename(staging, target);
+  fs::remove_all(old);
+}
+
+Checkpoint load_checkpoint(const std::string& dir) {
+  const fs::path folder(dir);
+  EMBER_CHECK(fs::is_directory(folder), IoError, "recommender: checkpoint folder {} does not exist", dir);
+  Checkpoint c;
+  MatrixFactorizationConfig config;
+  try {
+    const json cfg = read_json(folder / "config.json");
+    config.num_users = cfg.at("num_users").get<std::int64_t>();
+    config.num_items = cfg.at("num_items").get<std::int64_t>();
+    config.dim = cfg.at("dim").get<std::int64_t>();
+    config.sparse = cfg.at("sparse").get<bool>();
+    const json ids = read_json(folder / "ids.json");
+    c.users = IdMap(ids.at("users").get<std::vector<std::string>>());
+    c.items = IdMap(ids.at("items").get<std::vector<std::string>>());
+  } catch (const json::exception& e) {
+    throw IoError(fmt::format("recommender: checkpoint {} has a malformed config.json or ids.json: {}", dir, e.what()));
+  }
+  EMBER_CHECK(c.users.size() == config.num_users && c.items.size() == config.num_items, IoError,
+              "recommender: checkpoint {}: ids.json holds {} users and {} items; config.json says {} and {}", dir,
+              c.users.size(), c.items.size(), config.num_users, config.num_items);
+  c.model = std::make_shared<MatrixFactorization>(config, 0.0);
+  c.model->load((folder / "model.safetensors").string());
+  const SafetensorsFile seen = load_safetensors((folder / "seen.safetensors").string());
+  for (const auto& [name, values] : seen.tensors) {
+    EMBER_CHECK(values.dtype() == kInt64 && values.dim() == 1, IoError,
+                "recommender: checkpoint {}: seen.safetensors entry \"{}\" must be a 1-D int64 tensor", dir, name);
+    if (name == "users") c.seen.users = values.to_vector<std::int64_t>();
+    if (name == "items") c.seen.items = values.to_vector<std::int64_t>();
+  }
+  EMBER_CHECK(c.seen.users.size() == c.seen.items.size(), IoError,
+              "recommender: checkpoint {}: seen.safetensors has {} users but {} items", dir, c.seen.users.size(),
+              c.seen.items.size());
+  for (std::size_t k = 0; k < c.seen.users.size(); ++k)
+    EMBER_CHECK(c.seen.users[k] >= 0 && c.seen.users[k] < config.num_users && c.seen.items[k] >= 0 &&
+                    c.seen.items[k] < config.num_items,
+                IoError, "recommender: checkpoint {}: seen.safetensors pair {} ({}, {}) is out of range [0, {}) x [0, {})",
+                dir, k, c.seen.users[k], c.seen.items[k], config.num_users, config.num_items);
+  c.seen.values.assign(c.seen.users.size(), 0.0f);
+  return c;
+}
+
+}  // namespace ember::apps::recommender

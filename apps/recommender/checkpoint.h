@@ -1,0 +1,28 @@
+// A recommender checkpoint folder: model.safetensors (the MatrixFactorization state_dict),
+// ids.json (the user and item ids, index order), seen.safetensors (the training pairs, so
+// `recommend` can leave out items a user already rated) and config.json (the model's sizes).
+#pragma once
+
+#include "apps/recommender/model.h"
+#include "apps/recommender/ratings.h"
+
+#include <memory>
+#include <string>
+
+namespace ember::apps::recommender {
+
+struct Checkpoint {
+  std::shared_ptr<MatrixFactorization> model;
+  IdMap users, items;
+  Ratings seen;  // the training ratings (values unused)
+};
+
+// Writes the folder beside `dir` first and renames it into place, so an interrupted save leaves
+// the previous checkpoint (or none), never a mix of two.
+void save_checkpoint(const std::string& dir, MatrixFactorization& model, const IdMap& users, const IdMap& items,
+                     const Ratings& train);
+
+// Throws IoError naming the folder and the missing or inconsistent file.
+Checkpoint load_checkpoint(const std::string& dir);
+
+}  // namespace ember::apps::recommender
