@@ -15,6 +15,9 @@
 #include "core/sparse.h"
 #include "nn/embedding.h"
 #include "nn/init.h"
+#include "optim/clip_grad.h"
+#include "optim/sgd.h"
+#include "optim/sparse_adam.h"
 
 #include <nlohmann/json.hpp>
 
@@ -106,6 +109,17 @@ TEST_CASE("embedding: golden parity with PyTorch for every option combination", 
                                                             .scale_grad_by_freq(p.at("scale_grad_by_freq"))
                                                             .sparse(p.at("sparse")));
       check_case(c, emb->forward(indices), emb->weight, values);
+    }
+    {  // frozen (the default): same output, the renorm still rewrites the table, nothing to train
+      Tensor values = testing::tensor_from_json(c.at("weight"));
+      auto frozen = nn::Embedding::from_pretrained(values, nn::EmbeddingFromPretrainedOptions()
+                                                               .padding_idx(opt_int(p.at("padding_idx")))
+                                                               .max_norm(opt_double(p.at("max_norm")))
+                                                               .norm_type(number(p.at("norm_type"))));
+      const Tensor y = frozen->forward(indices);
+      CHECK_FALSE(y.requires_grad());
+      testing::require_close(y, testing::tensor_from_json(c.at("output")), kRtol, kAtol);
+      testing::require_close(values, testing::tensor_from_json(c.at("weight_after")), kRtol, kAtol);
     }
   }
 }
@@ -238,6 +252,25 @@ TEST_CASE("embedding: sparse gradients accumulate by concatenation - an all-padd
   emb.forward(longs({1, 4}, {2})).backward(ones({2, 2}));
   emb.zero_grad(false);
   CHECK(emb.weight.sparse_grad().nnz() == 0);
+}
+
+TEST_CASE("embedding: an empty sparse gradient passes through clipping, SGD and SparseAdam", "[nn]") {
+  nn::Embedding emb(nn::EmbeddingOptions(6, 2).padding_idx(0).sparse(true));
+  const Tensor before = kernels::clone(emb.weight);
+  optim::SparseAdam adam(emb.parameters(), optim::SparseAdamOptions(0.1));
+  optim::SGD sgd(emb.parameters(), optim::SGDOptions(0.1).momentum(0.9));
+  emb.forward(zeros({3, 4}, kInt64)).backward(ones({3, 4, 2}));  // all padding
+  REQUIRE(emb.weight.sparse_grad().nnz() == 0);
+  CHECK(nn::utils::clip_grad_norm_(emb.parameters(), 1.0) == 0.0);
+  adam.step();
+  sgd.step();
+  testing::require_equal(emb.weight, before);
+  // ... and a real batch after it still trains.
+  emb.zero_grad(false);
+  emb.forward(longs({0, 3}, {2})).backward(ones({2, 2}));
+  adam.step();
+  CHECK(kernels::select(emb.weight, 0, 3).to_vector<float>() != kernels::select(before, 0, 3).to_vector<float>());
+  testing::require_equal(kernels::select(emb.weight, 0, 0), kernels::select(before, 0, 0));  // padding row: no step
 }
 
 TEST_CASE("embedding: a dense gradient is index-added into the existing .grad, with no [V, D] temporary", "[nn]") {
