@@ -7,15 +7,13 @@
 #include "core/dispatch.h"
 #include "core/kernels.h"
 #include "core/parallel.h"
+#include "core/vec_math.h"
 
-#include <cmath>
+#include <algorithm>
 #include <vector>
 
 namespace ember {
 namespace {
-
-// 1 / (1 + e^-v) never produces NaN: for very negative v, e^-v = inf and the result is 0.
-template <typename T> inline T sigmoid(T v) { return T(1) / (T(1) + std::exp(-v)); }
 
 // A step kernel touches ~5 transcendentals per hidden unit; below about this many units per
 // thread, waking the pool costs more than it saves.
@@ -31,19 +29,64 @@ inline bool is_valid(const std::int64_t* lengths, std::int64_t b, std::int64_t t
   return lengths == nullptr || t < lengths[b];
 }
 
-// ---- forward step: gates -> activations, c_t, h_t --------------------------------------------
+// ---- one cell, forward and backward: the loops the compiler vectorizes ----------------------
+// (restrict: the gate blocks, states and outputs never overlap; vec_math keeps exp/tanh inline.)
+
+// gates = (i, f, g, o) pre-activations of one row, each [H] (bias not yet added); in place they
+// become the activations.  c = f * c_prev + i * g;  h = o * tanh(c).
+template <typename T>
+void cell_forward(std::int64_t H, T* __restrict gi, T* __restrict gf, T* __restrict gg, T* __restrict go,
+                  const T* __restrict bias, const T* __restrict c_prev, T* __restrict c, T* __restrict tanh_c,
+                  T* __restrict h) {
+  for (std::int64_t j = 0; j < H; ++j) {
+    const T i = vec_math::sigmoid(gi[j] + bias[j]);
+    const T f = vec_math::sigmoid(gf[j] + bias[H + j]);
+    const T g = vec_math::tanh(gg[j] + bias[2 * H + j]);
+    const T o = vec_math::sigmoid(go[j] + bias[3 * H + j]);
+    gi[j] = i;
+    gf[j] = f;
+    gg[j] = g;
+    go[j] = o;
+    const T c_j = f * c_prev[j] + i * g;
+    const T tc = vec_math::tanh(c_j);
+    c[j] = c_j;
+    tanh_c[j] = tc;
+    h[j] = o * tc;
+  }
+}
+
+//   dh = dh_next + dy;  dc = dc_next + dh * o * (1 - tanh(c)^2)
+//   pre-activation gradients: di = dc g i(1-i), df = dc c_prev f(1-f), dg = dc i (1-g^2), do = dh tanh(c) o(1-o)
+//   dc_prev = dc * f;  dh is zeroed: the GEMM that follows adds dh_prev = dgates W_hh.
+template <typename T, bool kHasDy>
+void cell_backward(std::int64_t H, const T* __restrict gates, const T* __restrict c_prev,
+                   const T* __restrict tanh_c, const T* __restrict dy, T* __restrict dh, T* __restrict dc,
+                   T* __restrict di, T* __restrict df, T* __restrict dg, T* __restrict d_o) {
+  for (std::int64_t j = 0; j < H; ++j) {
+    const T i = gates[j], f = gates[H + j], g = gates[2 * H + j], o = gates[3 * H + j], tc = tanh_c[j];
+    const T dh_j = kHasDy ? dh[j] + dy[j] : dh[j];
+    const T dc_j = dc[j] + dh_j * o * (T(1) - tc * tc);
+    di[j] = dc_j * g * i * (T(1) - i);
+    df[j] = dc_j * c_prev[j] * f * (T(1) - f);
+    dg[j] = dc_j * i * (T(1) - g * g);
+    d_o[j] = dh_j * tc * o * (T(1) - o);
+    dc[j] = dc_j * f;
+    dh[j] = T(0);
+  }
+}
+
+// ---- forward step over a range of rows ------------------------------------------------------
 // On entry gates (B, 4H) holds x_t W_ih^T + h_{t-1} W_hh^T; on exit the activations i, f, g, o.
-//   c_t = f * c_{t-1} + i * g;  h_t = o * tanh(c_t)
 // A padded row (t >= its length) keeps its state: h_t = h_{t-1}, c_t = c_{t-1}, output 0.
 template <typename T>
 struct ForwardStep {
   T* gates;                 // (B, 4H)
-  const T* bias;            // (4H) b_ih + b_hh, or null
+  const T* bias;            // (4H) b_ih + b_hh (zeros without bias)
   const T* h_prev;          // (B, H)
   const T* c_prev;          // (B, H)
   T* h;                     // (B, H)
   T* c;                     // (B, H)
-  T* tanh_c;                // (B, H) saved for backward; null when nothing is recorded
+  T* tanh_c;                // (B, H) saved for backward (scratch when nothing is recorded)
   T* y;                     // (B, H) output when it differs from h (lengths given), else null
   const std::int64_t* lengths;
   std::int64_t t, H;
@@ -51,42 +94,20 @@ struct ForwardStep {
   void operator()(std::int64_t b0, std::int64_t b1) const {
     for (std::int64_t b = b0; b < b1; ++b) {
       T* g = gates + b * 4 * H;
-      const T* hp = h_prev + b * H;
-      const T* cp = c_prev + b * H;
       T* hb = h + b * H;
-      T* cb = c + b * H;
-      if (!is_valid(lengths, b, t)) {
-        for (std::int64_t j = 0; j < H; ++j) {
-          hb[j] = hp[j];
-          cb[j] = cp[j];
-          if (y) y[b * H + j] = T(0);
-        }
-        continue;
-      }
-      if (bias)
-        for (std::int64_t j = 0; j < 4 * H; ++j) g[j] += bias[j];
-      for (std::int64_t j = 0; j < H; ++j) {
-        const T i = sigmoid(g[j]), f = sigmoid(g[H + j]), gg = std::tanh(g[2 * H + j]),
-                o = sigmoid(g[3 * H + j]);
-        g[j] = i;
-        g[H + j] = f;
-        g[2 * H + j] = gg;
-        g[3 * H + j] = o;
-        const T c_t = f * cp[j] + i * gg;
-        const T tc = std::tanh(c_t);
-        cb[j] = c_t;
-        hb[j] = o * tc;
-        if (tanh_c) tanh_c[b * H + j] = tc;
-        if (y) y[b * H + j] = o * tc;
+      if (is_valid(lengths, b, t)) {
+        cell_forward<T>(H, g, g + H, g + 2 * H, g + 3 * H, bias, c_prev + b * H, c + b * H, tanh_c + b * H, hb);
+        if (y) std::copy(hb, hb + H, y + b * H);
+      } else {
+        std::copy(h_prev + b * H, h_prev + (b + 1) * H, hb);
+        std::copy(c_prev + b * H, c_prev + (b + 1) * H, c + b * H);
+        if (y) std::fill(y + b * H, y + (b + 1) * H, T(0));
       }
     }
   }
 };
 
-// ---- backward step: (dh_t, dc_t) -> pre-activation gate gradients, dc_{t-1} ------------------
-//   dh = dh_t + dy_t;  dc = dc_t + dh * o * (1 - tanh(c_t)^2)
-//   d(i, f, g, o) pre-activation = (dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g^2), dh tanh(c_t) o(1-o))
-//   dc_{t-1} = dc * f;  dh_{t-1} = dgates W_hh, added by the GEMM that follows (dh is zeroed here).
+// ---- backward step over a range of rows -----------------------------------------------------
 // A padded row passes dh and dc through unchanged (its state was copied) and gets zero dgates.
 template <typename T>
 struct BackwardStep {
@@ -104,26 +125,16 @@ struct BackwardStep {
     for (std::int64_t b = b0; b < b1; ++b) {
       T* dg = dgates + b * 4 * H;
       if (!is_valid(lengths, b, t)) {
-        for (std::int64_t j = 0; j < 4 * H; ++j) dg[j] = T(0);
+        std::fill(dg, dg + 4 * H, T(0));
         continue;
       }
-      const T* g = gates + b * 4 * H;
-      const T* cp = c_prev + b * H;
-      const T* tc = tanh_c + b * H;
-      const T* dyb = dy ? dy + b * H : nullptr;
-      T* dhb = dh + b * H;
-      T* dcb = dc + b * H;
-      for (std::int64_t j = 0; j < H; ++j) {
-        const T i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
-        const T dh_j = dhb[j] + (dyb ? dyb[j] : T(0));
-        const T dc_j = dcb[j] + dh_j * o * (T(1) - tc[j] * tc[j]);
-        dg[j] = dc_j * gg * i * (T(1) - i);
-        dg[H + j] = dc_j * cp[j] * f * (T(1) - f);
-        dg[2 * H + j] = dc_j * i * (T(1) - gg * gg);
-        dg[3 * H + j] = dh_j * tc[j] * o * (T(1) - o);
-        dcb[j] = dc_j * f;
-        dhb[j] = T(0);
-      }
+      const std::int64_t r = b * H;
+      if (dy)
+        cell_backward<T, true>(H, gates + b * 4 * H, c_prev + r, tanh_c + r, dy + r, dh + r, dc + r, dg, dg + H,
+                               dg + 2 * H, dg + 3 * H);
+      else
+        cell_backward<T, false>(H, gates + b * 4 * H, c_prev + r, tanh_c + r, nullptr, dh + r, dc + r, dg, dg + H,
+                                dg + 2 * H, dg + 3 * H);
     }
   }
 };
@@ -290,7 +301,7 @@ LSTMLayerOutput lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
   const Tensor x_tm = x.contiguous();  // a copy only for a transposed (batch-first) view
   Tensor gates = empty({T, B, 4 * H}, dtype);
   Tensor hs = empty({T + 1, B, H}, dtype), cs = empty({T + 1, B, H}, dtype);
-  Tensor tanh_c = recording ? empty({T, B, H}, dtype) : Tensor();
+  Tensor tanh_c = empty({recording ? T : 1, B, H}, dtype);  // without recording: one step of scratch
   Tensor y = lengths.defined() ? empty({T, B, H}, dtype) : Tensor();
   std::vector<std::int64_t> lengths_vec = lengths.defined() ? lengths.to_vector<std::int64_t>()
                                                            : std::vector<std::int64_t>();
@@ -305,11 +316,10 @@ LSTMLayerOutput lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
 
   const std::int64_t grain = std::max<std::int64_t>(1, kUnitsPerChunk / H);
   detail::dispatch_floating(dtype, "lstm", [&]<typename T_>() {
-    std::vector<T_> bias;  // b_ih + b_hh, added inside the step kernel
+    std::vector<T_> bias(static_cast<std::size_t>(4 * H), T_(0));  // b_ih + b_hh, added in the step kernel
     if (b_ih.defined()) {
       const std::vector<T_> bi = b_ih.to_vector<T_>(), bh = b_hh.to_vector<T_>();
-      bias.resize(bi.size());
-      for (std::size_t j = 0; j < bi.size(); ++j) bias[j] = bi[j] + bh[j];
+      for (std::size_t j = 0; j < bias.size(); ++j) bias[j] = bi[j] + bh[j];
     }
     for (std::int64_t step = 0; step < T; ++step) {
       const std::int64_t t = reverse ? T - 1 - step : step;
@@ -317,12 +327,12 @@ LSTMLayerOutput lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
       kernels::gemm(kernels::select(hs, 0, slots.prev(t)), false, w_hh, true, kernels::select(gates, 0, t), 1.0,
                     1.0);
       const ForwardStep<T_> kernel{gates.data_ptr<T_>() + t * B * 4 * H,
-                                   bias.empty() ? nullptr : bias.data(),
+                                   bias.data(),
                                    hs.data_ptr<T_>() + slots.prev(t) * B * H,
                                    cs.data_ptr<T_>() + slots.prev(t) * B * H,
                                    hs.data_ptr<T_>() + slots.next(t) * B * H,
                                    cs.data_ptr<T_>() + slots.next(t) * B * H,
-                                   recording ? tanh_c.data_ptr<T_>() + t * B * H : nullptr,
+                                   tanh_c.data_ptr<T_>() + (recording ? t * B * H : 0),
                                    y.defined() ? y.data_ptr<T_>() + t * B * H : nullptr,
                                    lengths_vec.empty() ? nullptr : lengths_vec.data(),
                                    t,
