@@ -8,6 +8,7 @@
 #include "autograd/ops.h"
 #include "autograd/variable.h"
 #include "core/allocator.h"
+#include "core/kernels.h"
 #include "core/sparse.h"
 
 #include <cmath>

@@ -1,0 +1,65 @@
+// A small command-line parser for ember's apps: `--name value` and `--flag` options, values also
+// settable from a JSON config file (flags given on the command line win), typed getters with
+// clear errors, and a usage text built from the declared options.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ember::apps {
+
+struct OptionSpec {
+  std::string name;           // without the leading "--"
+  std::string default_value;  // "" with is_flag: false
+  std::string help;
+  bool is_flag = false;       // takes no value
+};
+
+class CommandLine {
+ public:
+  CommandLine(std::string program, std::vector<OptionSpec> specs);
+
+  // Parses argv[first..]; throws ember::ValueError naming an unknown option or a missing value.
+  void parse(int argc, char** argv, int first);
+  // Fills options not given on the command line from a JSON object file (keys = option names
+  // without "--"); unknown keys are errors.
+  void merge_config_file(const std::string& path);
+
+  bool given(const std::string& name) const;  // on the command line or in the config
+  std::string str(const std::string& name) const;
+  std::int64_t integer(const std::string& name, std::int64_t min, std::int64_t max) const;
+  double number(const std::string& name, double min, double max) const;
+  bool flag(const std::string& name) const;
+  std::string choice(const std::string& name, const std::vector<std::string>& allowed) const;
+
+  std::string usage() const;
+  // name -> value, for saving the configuration beside a checkpoint.
+  const std::map<std::string, std::string>& values() const { return values_; }
+
+ private:
+  const OptionSpec& spec(const std::string& name) const;
+  std::string program_;
+  std::vector<OptionSpec> specs_;
+  std::map<std::string, std::string> values_;
+  std::map<std::string, bool> given_;
+};
+
+// A progress bar on a terminal ("epoch 3/10 [#####.....] 120/250 loss 0.412 acc 81.2% 9120 ex/s"),
+// or a plain line every `plain_every` steps when stdout is not a terminal.
+class ProgressBar {
+ public:
+  ProgressBar(std::string label, std::int64_t total);
+  void update(std::int64_t done, const std::string& stats);
+  void finish(const std::string& stats);
+
+ private:
+  std::string label_;
+  std::int64_t total_;
+  bool tty_;
+  std::int64_t last_plain_ = -1;
+};
+
+}  // namespace ember::apps

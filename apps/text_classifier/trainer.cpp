@@ -1,0 +1,235 @@
+// `text_classifier train`: data, model, optimizers, the epoch loop, metrics and checkpoints.
+#include "apps/text_classifier/trainer.h"
+
+#include "apps/text_classifier/checkpoint.h"
+#include "apps/text_classifier/common.h"
+#include "apps/text_classifier/plot.h"
+#include "apps/text_classifier/synthetic.h"
+#include "autograd/grad_mode.h"
+#include "autograd/ops.h"
+#include "data/dataloader.h"
+#include "nn/functional.h"
+#include "optim/adam.h"
+#include "optim/sparse_adam.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+namespace ember::apps {
+namespace {
+
+struct Corpus {
+  std::shared_ptr<const TextData> train, valid, test;
+  std::shared_ptr<const data::Vocab> vocab;
+  std::vector<std::string> labels;
+};
+
+Corpus load_corpus(const CommandLine& cli, std::uint64_t seed, const std::shared_ptr<const data::Vocab>& resume_vocab,
+                   const std::vector<std::string>& resume_labels) {
+  Corpus c;
+  const std::int64_t max_len = cli.integer("max-len", 0, 1 << 20);
+  if (!cli.given("train")) {  // the seed's sizes: vocab 1000, sequences of up to 10 tokens, 2 classes
+    EMBER_CHECK(!cli.given("valid") && !cli.given("test"), ValueError,
+                "text_classifier: --valid/--test need --train (without it the built-in synthetic dataset is used)");
+    const std::int64_t n = cli.integer("synthetic-size", 10, 10'000'000);
+    c.train = std::make_shared<SyntheticTextDataset>(n - n / 5, 1000, 10, seed);
+    c.valid = std::make_shared<SyntheticTextDataset>(n / 5, 1000, 10, seed + 1);
+    std::vector<std::string> tokens{"<pad>", "<unk>"};
+    for (int w = 2; w < 1000; ++w) tokens.push_back(fmt::format("w{}", w));
+    c.vocab = std::make_shared<data::Vocab>(tokens);
+    c.labels = {"0", "1"};
+    return c;
+  }
+  EMBER_CHECK(cli.given("valid"), ValueError, "text_classifier: --train needs --valid FILE as well");
+  auto options = [&](const std::string& path) {
+    auto o = data::TextDatasetOptions(path);
+    if (max_len > 0) o.max_length(max_len);
+    return o;
+  };
+  auto train_options = options(cli.str("train"));
+  if (resume_vocab) {
+    train_options.vocab(resume_vocab).labels(resume_labels);
+  } else {
+    auto vocab_options = data::VocabOptions().min_freq(cli.integer("min-freq", 1, 1 << 30));
+    if (const auto max_vocab = cli.integer("max-vocab", 0, 1 << 30); max_vocab > 0) vocab_options.max_size(max_vocab);
+    train_options.vocab_options(vocab_options);
+  }
+  auto train = std::make_shared<data::TextDataset>(train_options);
+  c.vocab = train->vocab();
+  c.labels = train->labels();
+  c.train = train;
+  c.valid = std::make_shared<data::TextDataset>(options(cli.str("valid")).vocab(c.vocab).labels(c.labels));
+  if (cli.given("test"))
+    c.test = std::make_shared<data::TextDataset>(options(cli.str("test")).vocab(c.vocab).labels(c.labels));
+  return c;
+}
+
+struct Optimizers {
+  std::unique_ptr<optim::Adam> dense;
+  std::unique_ptr<optim::SparseAdam> sparse;  // the embedding, with --sparse
+  void zero_grad() {
+    if (dense) dense->zero_grad();
+    if (sparse) sparse->zero_grad();
+  }
+  void step() {
+    if (dense) dense->step();
+    if (sparse) sparse->step();
+  }
+};
+
+// The seed's recipe: Adam for everything, or SparseAdam for a sparse embedding and Adam for the rest.
+Optimizers make_optimizers(TextClassifier& model, double lr) {
+  Optimizers o;
+  std::vector<Tensor> dense_params;
+  for (auto& [name, p] : model.named_parameters()) {
+    if (!p.requires_grad()) continue;  // a frozen pretrained embedding
+    if (model.config().sparse && name == "embedding.weight") o.sparse = std::make_unique<optim::SparseAdam>(std::vector<Tensor>{p}, optim::SparseAdamOptions(lr));
+    else dense_params.push_back(p);
+  }
+  if (!dense_params.empty()) o.dense = std::make_unique<optim::Adam>(dense_params, optim::AdamOptions(lr));
+  return o;
+}
+
+struct EpochMetrics {
+  std::int64_t epoch;
+  double train_loss, train_acc, valid_loss, valid_acc, seconds, examples_per_second;
+};
+
+nlohmann::ordered_json to_json(const EpochMetrics& m) {
+  return {{"epoch", m.epoch},         {"train_loss", m.train_loss}, {"train_acc", m.train_acc},
+          {"valid_loss", m.valid_loss}, {"valid_acc", m.valid_acc}, {"seconds", m.seconds},
+          {"examples_per_second", m.examples_per_second}};
+}
+
+}  // namespace
+
+int run_train(const CommandLine& cli) {
+  const auto seed = static_cast<std::uint64_t>(cli.integer("seed", 0, INT64_MAX));
+  if (const auto threads = cli.integer("threads", 0, 1024); threads > 0) set_num_threads(static_cast<int>(threads));
+  const std::int64_t epochs = cli.integer("epochs", 1, 100000);
+  const std::int64_t batch_size = cli.integer("batch-size", 1, 1 << 20);
+  const double lr = cli.number("lr", 1e-12, 10.0);
+  EMBER_CHECK(!cli.given("pretrained") && !cli.flag("freeze"), ValueError,
+              "text_classifier: --pretrained/--freeze are not available in this build");
+
+  // Resuming: the checkpoint's vocabulary, labels and model configuration win.
+  std::string resume_from;
+  std::shared_ptr<const data::Vocab> resume_vocab;
+  std::vector<std::string> resume_labels;
+  if (cli.given("resume")) {
+    resume_from = checkpoint_to_read(cli.str("resume"));
+    resume_vocab = std::make_shared<data::Vocab>(read_json_strings(resume_from + "/vocab.json"));
+    resume_labels = read_json_strings(resume_from + "/labels.json");
+  }
+  const Corpus corpus = load_corpus(cli, seed, resume_vocab, resume_labels);
+  const std::int64_t pad_index = corpus.vocab->pad_index();
+  TextClassifierConfig config = config_from_cli(cli, corpus.vocab->size(), static_cast<std::int64_t>(corpus.labels.size()));
+  config.padding_idx = pad_index;
+
+  manual_seed(seed);
+  auto model = std::make_shared<TextClassifier>(config);
+  Optimizers optimizers = make_optimizers(*model, lr);
+  std::int64_t start_epoch = 0;
+  std::vector<EpochMetrics> history;
+  if (!resume_from.empty()) {
+    model->load(resume_from + "/model.safetensors");
+    if (optimizers.dense) optimizers.dense->load(resume_from + "/optimizer_dense");
+    if (optimizers.sparse) optimizers.sparse->load(resume_from + "/optimizer_sparse");
+    const auto state = nlohmann::json::parse(read_file(resume_from + "/state.json"));
+    start_epoch = state.at("epochs_done");
+    default_generator().set_state(state.at("generator"));
+    for (const auto& m : state.at("history"))
+      history.push_back({m.at("epoch"), m.at("train_loss"), m.at("train_acc"), m.at("valid_loss"), m.at("valid_acc"),
+                         m.at("seconds"), m.at("examples_per_second")});
+  }
+
+  fmt::print("ember text classifier: {} training / {} validation examples, vocab {}, {} classes\n", corpus.train->size(),
+             corpus.valid->size(), corpus.vocab->size(), corpus.labels.size());
+  fmt::print("{}\n{} parameters, {} threads\n", nn::to_string(*model), model->num_parameters(), get_num_threads());
+
+  std::ofstream metrics;
+  if (cli.given("metrics-out")) {
+    metrics.open(cli.str("metrics-out"), start_epoch > 0 ? std::ios::app : std::ios::trunc);
+    EMBER_CHECK(metrics.good(), IoError, "text_classifier: cannot open {} for writing", cli.str("metrics-out"));
+  }
+  const bool detect_anomaly = cli.flag("detect-anomaly");
+  autograd::set_detect_anomaly(detect_anomaly);
+
+  for (std::int64_t epoch = start_epoch; epoch < epochs; ++epoch) {
+    // One loader per epoch, seeded by (seed, epoch): resuming at epoch k replays exactly epoch k's order.
+    data::DataLoader<data::TextExample, data::TextBatch> loader(
+        corpus.train, data::DataLoaderOptions().batch_size(batch_size).shuffle(true).seed(seed * 1000003 + epoch),
+        [pad_index](std::vector<data::TextExample> ex) { return data::pad_collate(std::move(ex), pad_index); });
+    ProgressBar progress(fmt::format("epoch {}/{}", epoch + 1, epochs), loader.size());
+    const auto start = std::chrono::steady_clock::now();
+    double loss_sum = 0;
+    std::int64_t correct = 0, seen = 0, step = 0;
+    auto stats = [&] {
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      return fmt::format("loss {:.4f} acc {:.1f}% {:.0f} ex/s", loss_sum / std::max<std::int64_t>(seen, 1),
+                         100.0 * correct / std::max<std::int64_t>(seen, 1), seen / std::max(secs, 1e-9));
+    };
+    for (data::TextBatch& batch : loader) {
+      optimizers.zero_grad();
+      Tensor logits = model->forward(batch.tokens, batch.lengths);
+      Tensor loss = nn::functional::cross_entropy(logits, batch.labels);
+      const double loss_value = loss.item<double>();
+      EMBER_CHECK(std::isfinite(loss_value), Error,
+                  "text_classifier: the loss became {} at epoch {} step {}; rerun with --detect-anomaly to find the op, "
+                  "or lower --lr",
+                  loss_value, epoch + 1, step + 1);
+      loss.backward();
+      optimizers.step();
+      const std::int64_t n = batch.labels.numel();
+      loss_sum += loss_value * n;
+      seen += n;
+      const auto predicted = argmax(logits, 1).to_vector<std::int64_t>();
+      const auto target = batch.labels.to_vector<std::int64_t>();
+      for (std::size_t i = 0; i < predicted.size(); ++i) correct += predicted[i] == target[i];
+      progress.update(++step, stats());
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    progress.finish(stats());
+    const EvalResult valid = evaluate(*model, corpus.valid, batch_size, pad_index);
+    EpochMetrics m{epoch + 1, loss_sum / std::max<std::int64_t>(seen, 1), static_cast<double>(correct) / std::max<std::int64_t>(seen, 1),
+                   valid.loss, valid.accuracy, seconds, seen / std::max(seconds, 1e-9)};
+    history.push_back(m);
+    fmt::print("epoch {:>3}: train loss {:.4f} acc {:.2f}% | valid loss {:.4f} acc {:.2f}% | {:.1f}s, {:.0f} ex/s\n", m.epoch,
+               m.train_loss, 100 * m.train_acc, m.valid_loss, 100 * m.valid_acc, m.seconds, m.examples_per_second);
+    if (metrics.is_open()) metrics << to_json(m).dump() << std::endl;
+
+    if (cli.given("checkpoint")) {
+      write_checkpoint(cli.str("checkpoint"), [&](const std::string& dir) {
+        model->save(dir + "/model.safetensors");
+        if (optimizers.dense) optimizers.dense->save(dir + "/optimizer_dense");
+        if (optimizers.sparse) optimizers.sparse->save(dir + "/optimizer_sparse");
+        write_file_atomic(dir + "/vocab.json", json_strings(corpus.vocab->tokens()));
+        write_file_atomic(dir + "/labels.json", json_strings(corpus.labels));
+        write_file_atomic(dir + "/config.json", config_to_json(config, &cli));
+        nlohmann::ordered_json state = {{"epochs_done", epoch + 1}, {"generator", default_generator().state()}};
+        state["history"] = nlohmann::json::array();
+        for (const auto& h : history) state["history"].push_back(to_json(h));
+        write_file_atomic(dir + "/state.json", state.dump(2));  // last: marks the checkpoint complete
+      });
+    }
+  }
+  if (cli.given("plot")) {
+    std::vector<CurvePoint> points;
+    for (const auto& h : history) points.push_back({static_cast<double>(h.epoch), h.train_loss, h.valid_loss, h.train_acc, h.valid_acc});
+    write_file_atomic(cli.str("plot"), training_curves_svg(points));
+  }
+  const double final_valid = history.empty() ? 0.0 : history.back().valid_acc;
+  if (corpus.test) {
+    const EvalResult test = evaluate(*model, corpus.test, batch_size, pad_index);
+    fmt::print("test accuracy: {:.2f}% ({} examples)\n", 100 * test.accuracy, test.targets.size());
+    if (metrics.is_open()) metrics << nlohmann::json({{"test_acc", test.accuracy}, {"test_loss", test.loss}}).dump() << std::endl;
+  }
+  fmt::print("final validation accuracy: {:.2f}%\n", 100 * final_valid);
+  return 0;
+}
+
+}  // namespace ember::apps
