@@ -8,6 +8,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
 #include "data/dataloader.h"
+#include "data/pretrained.h"
 #include "nn/functional.h"
 #include "optim/adam.h"
 #include "optim/sparse_adam.h"
@@ -18,6 +19,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace ember::apps {
 namespace {
@@ -68,6 +70,21 @@ Corpus load_corpus(const CommandLine& cli, std::uint64_t seed, const std::shared
   return c;
 }
 
+// GloVe, word2vec text ("count dim" header) or word2vec binary (.bin), restricted to `vocab`.
+data::PretrainedVectors load_pretrained(const std::string& path, const data::Vocab& vocab) {
+  if (path.size() > 4 && path.substr(path.size() - 4) == ".bin") return data::load_word2vec_binary(path, vocab);
+  std::ifstream in(path);
+  EMBER_CHECK(in.good(), IoError, "text_classifier: cannot open pretrained vectors {}", path);
+  std::string first;
+  std::getline(in, first);
+  std::istringstream fields(first);
+  std::string a, b, extra;
+  const bool header = static_cast<bool>(fields >> a >> b) && !(fields >> extra) &&
+                      a.find_first_not_of("0123456789") == std::string::npos &&
+                      b.find_first_not_of("0123456789") == std::string::npos;
+  return header ? data::load_word2vec_text(path, vocab) : data::load_glove(path, vocab);
+}
+
 struct Optimizers {
   std::unique_ptr<optim::Adam> dense;
   std::unique_ptr<optim::SparseAdam> sparse;  // the embedding, with --sparse
@@ -113,8 +130,8 @@ int run_train(const CommandLine& cli) {
   const std::int64_t epochs = cli.integer("epochs", 1, 100000);
   const std::int64_t batch_size = cli.integer("batch-size", 1, 1 << 20);
   const double lr = cli.number("lr", 1e-12, 10.0);
-  EMBER_CHECK(!cli.given("pretrained") && !cli.flag("freeze"), ValueError,
-              "text_classifier: --pretrained/--freeze are not available in this build");
+  EMBER_CHECK(!cli.flag("freeze") || cli.given("pretrained"), ValueError,
+              "text_classifier: --freeze needs --pretrained FILE");
 
   // Resuming: the checkpoint's vocabulary, labels and model configuration win.
   std::string resume_from;
@@ -130,8 +147,22 @@ int run_train(const CommandLine& cli) {
   TextClassifierConfig config = config_from_cli(cli, corpus.vocab->size(), static_cast<std::int64_t>(corpus.labels.size()));
   config.padding_idx = pad_index;
 
+  data::PretrainedVectors vectors;
+  if (cli.given("pretrained") && resume_from.empty()) {
+    vectors = load_pretrained(cli.str("pretrained"), *corpus.vocab);
+    fmt::print("pretrained vectors: {}\n", vectors.report.summary());
+    EMBER_CHECK(!cli.given("embedding-dim") || cli.integer("embedding-dim", 1, 1 << 16) == vectors.weight.size(1),
+                ValueError, "text_classifier: --embedding-dim {} does not match the {}-dimensional vectors of {}",
+                cli.str("embedding-dim"), vectors.weight.size(1), cli.str("pretrained"));
+    config.embedding_dim = vectors.weight.size(1);
+  }
   manual_seed(seed);
   auto model = std::make_shared<TextClassifier>(config);
+  if (vectors.weight.defined()) {
+    NoGradGuard no_grad;
+    model->embedding->weight.copy_(vectors.weight);  // the pad row stays zero: the loader zeroes it
+    if (cli.flag("freeze")) model->embedding->weight.requires_grad_(false);
+  }
   Optimizers optimizers = make_optimizers(*model, lr);
   std::int64_t start_epoch = 0;
   std::vector<EpochMetrics> history;
