@@ -1,15 +1,16 @@
-// lstm_layer: the fused LSTM layer (all time steps, one direction, one tape entry). The two fused
-// step kernels (forward, backward) come first, side by side; then the layer's forward, with its
-// hand-written BPTT backward directly below it.
+// lstm_layer: the fused LSTM layer (all time steps, one direction, one tape entry). The forward and
+// backward steps over a range of batch rows come first (their per-row cell loops are in
+// lstm_cell.h); then the hand-written BPTT backward, and the layer's forward that records it.
 #include "autograd/ops_lstm.h"
 
 #include "autograd/function.h"
+#include "autograd/lstm_cell.h"
 #include "core/dispatch.h"
 #include "core/kernels.h"
 #include "core/parallel.h"
-#include "core/vec_math.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 namespace ember {
@@ -29,50 +30,16 @@ inline bool is_valid(const std::int64_t* lengths, std::int64_t b, std::int64_t t
   return lengths == nullptr || t < lengths[b];
 }
 
-// ---- one cell, forward and backward: the loops the compiler vectorizes ----------------------
-// (restrict: the gate blocks, states and outputs never overlap; vec_math keeps exp/tanh inline.)
-
-// gates = (i, f, g, o) pre-activations of one row, each [H] (bias not yet added); in place they
-// become the activations.  c = f * c_prev + i * g;  h = o * tanh(c).
+// The cell loops for this CPU: float uses the AVX2+FMA build when the CPU has both.
 template <typename T>
-void cell_forward(std::int64_t H, T* __restrict gi, T* __restrict gf, T* __restrict gg, T* __restrict go,
-                  const T* __restrict bias, const T* __restrict c_prev, T* __restrict c, T* __restrict tanh_c,
-                  T* __restrict h) {
-  for (std::int64_t j = 0; j < H; ++j) {
-    const T i = vec_math::sigmoid(gi[j] + bias[j]);
-    const T f = vec_math::sigmoid(gf[j] + bias[H + j]);
-    const T g = vec_math::tanh(gg[j] + bias[2 * H + j]);
-    const T o = vec_math::sigmoid(go[j] + bias[3 * H + j]);
-    gi[j] = i;
-    gf[j] = f;
-    gg[j] = g;
-    go[j] = o;
-    const T c_j = f * c_prev[j] + i * g;
-    const T tc = vec_math::tanh(c_j);
-    c[j] = c_j;
-    tanh_c[j] = tc;
-    h[j] = o * tc;
+const lstm_cell::Kernels<T>& cell_kernels() {
+#if defined(__x86_64__) && defined(EMBER_LSTM_AVX2)
+  if constexpr (std::is_same_v<T, float>) {
+    static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (avx2) return lstm_cell::avx2_float_kernels();
   }
-}
-
-//   dh = dh_next + dy;  dc = dc_next + dh * o * (1 - tanh(c)^2)
-//   pre-activation gradients: di = dc g i(1-i), df = dc c_prev f(1-f), dg = dc i (1-g^2), do = dh tanh(c) o(1-o)
-//   dc_prev = dc * f;  dh is zeroed: the GEMM that follows adds dh_prev = dgates W_hh.
-template <typename T, bool kHasDy>
-void cell_backward(std::int64_t H, const T* __restrict gates, const T* __restrict c_prev,
-                   const T* __restrict tanh_c, const T* __restrict dy, T* __restrict dh, T* __restrict dc,
-                   T* __restrict di, T* __restrict df, T* __restrict dg, T* __restrict d_o) {
-  for (std::int64_t j = 0; j < H; ++j) {
-    const T i = gates[j], f = gates[H + j], g = gates[2 * H + j], o = gates[3 * H + j], tc = tanh_c[j];
-    const T dh_j = kHasDy ? dh[j] + dy[j] : dh[j];
-    const T dc_j = dc[j] + dh_j * o * (T(1) - tc * tc);
-    di[j] = dc_j * g * i * (T(1) - i);
-    df[j] = dc_j * c_prev[j] * f * (T(1) - f);
-    dg[j] = dc_j * i * (T(1) - g * g);
-    d_o[j] = dh_j * tc * o * (T(1) - o);
-    dc[j] = dc_j * f;
-    dh[j] = T(0);
-  }
+#endif
+  return lstm_cell::compiled_kernels<T>;
 }
 
 // ---- forward step over a range of rows ------------------------------------------------------
@@ -90,13 +57,14 @@ struct ForwardStep {
   T* y;                     // (B, H) output when it differs from h (lengths given), else null
   const std::int64_t* lengths;
   std::int64_t t, H;
+  const lstm_cell::Kernels<T>* cell;
 
   void operator()(std::int64_t b0, std::int64_t b1) const {
     for (std::int64_t b = b0; b < b1; ++b) {
       T* g = gates + b * 4 * H;
       T* hb = h + b * H;
       if (is_valid(lengths, b, t)) {
-        cell_forward<T>(H, g, g + H, g + 2 * H, g + 3 * H, bias, c_prev + b * H, c + b * H, tanh_c + b * H, hb);
+        cell->forward(H, g, bias, c_prev + b * H, c + b * H, tanh_c + b * H, hb);
         if (y) std::copy(hb, hb + H, y + b * H);
       } else {
         std::copy(h_prev + b * H, h_prev + (b + 1) * H, hb);
@@ -120,6 +88,7 @@ struct BackwardStep {
   T* dgates;                // (B, 4H) out
   const std::int64_t* lengths;
   std::int64_t t, H;
+  const lstm_cell::Kernels<T>* cell;
 
   void operator()(std::int64_t b0, std::int64_t b1) const {
     for (std::int64_t b = b0; b < b1; ++b) {
@@ -129,12 +98,7 @@ struct BackwardStep {
         continue;
       }
       const std::int64_t r = b * H;
-      if (dy)
-        cell_backward<T, true>(H, gates + b * 4 * H, c_prev + r, tanh_c + r, dy + r, dh + r, dc + r, dg, dg + H,
-                               dg + 2 * H, dg + 3 * H);
-      else
-        cell_backward<T, false>(H, gates + b * 4 * H, c_prev + r, tanh_c + r, nullptr, dh + r, dc + r, dg, dg + H,
-                                dg + 2 * H, dg + 3 * H);
+      cell->backward(H, gates + b * 4 * H, c_prev + r, tanh_c + r, dy ? dy + r : nullptr, dh + r, dc + r, dg);
     }
   }
 };
@@ -246,7 +210,8 @@ autograd::Grads lstm_layer_backward(const LayerSaved& s, const std::vector<Tenso
                                     dgates.data_ptr<T_>() + t * B * 4 * H,
                                     lengths,
                                     t,
-                                    H};
+                                    H,
+                                    &cell_kernels<T_>()};
       parallel_for(0, B, grain, kernel);
       // The first step's dh_{t-1} is the gradient of h0: skip the GEMM when nobody wants it.
       if (step > 0 || autograd::needs_grad(1))
@@ -336,7 +301,8 @@ LSTMLayerOutput lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
                                    y.defined() ? y.data_ptr<T_>() + t * B * H : nullptr,
                                    lengths_vec.empty() ? nullptr : lengths_vec.data(),
                                    t,
-                                   H};
+                                   H,
+                                   &cell_kernels<T_>()};
       parallel_for(0, B, grain, kernel);
     }
   });

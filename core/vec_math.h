@@ -1,6 +1,8 @@
 // Branch-free float exp, sigmoid and tanh that compilers vectorize (glibc's expf/tanhf are
 // scalar calls: in an LSTM step they cost more than the GEMMs). Cephes polynomials, within
 // about 2 ulp of the exact values over the whole float range. double keeps the std functions.
+// Always inlined: a file built for another ISA (autograd/lstm_cell_avx2.cpp) then never shares
+// an out-of-line copy with the baseline build.
 #pragma once
 
 #include <algorithm>
@@ -11,7 +13,7 @@
 namespace ember::vec_math {
 
 // e^x = 2^n * e^r with n = round(x / ln 2) and |r| <= ln(2) / 2, e^r by a degree-7 polynomial.
-inline float exp(float x) {
+[[gnu::always_inline]] inline float exp(float x) {
   x = x < -87.33654f ? -87.33654f : x;  // keeps 2^n a normal float (a NaN passes through)
   x = x > 88.37626f ? 88.37626f : x;
   // Round to nearest: adding and subtracting 1.5 * 2^23 drops the fraction (|x / ln 2| < 2^22).
@@ -30,11 +32,11 @@ inline float exp(float x) {
 }
 
 // 1 / (1 + e^-x): no overflow, since exp clamps its argument.
-inline float sigmoid(float x) { return 1.0f / (1.0f + exp(-x)); }
+[[gnu::always_inline]] inline float sigmoid(float x) { return 1.0f / (1.0f + exp(-x)); }
 
 // |x| < 0.625: odd polynomial (exact near 0, where 1 - 2/(e^2x + 1) would cancel);
 // otherwise sign(x) * (1 - 2 / (e^{2|x|} + 1)). Both are computed and one is selected: no branch.
-inline float tanh(float x) {
+[[gnu::always_inline]] inline float tanh(float x) {
   const float ax = std::fabs(x);
   const float large = std::copysign(1.0f - 2.0f / (exp(2.0f * ax) + 1.0f), x);
   const float z = x * x;
