@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include <cmath>
+#include <cstring>
 
 namespace ember::kernels {
 namespace {
@@ -114,7 +115,7 @@ Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
       if (strides[2] == 0) {  // the row lies inside one selected slice: a plain strided copy
         const T* src = in + offsets[1] + idx[offsets[2] * idx_stride] * step;
         if (strides[1] == 1) {
-          for (std::int64_t i = 0; i < n; ++i) o[i] = src[i];
+          std::memcpy(o, src, static_cast<std::size_t>(n) * sizeof(T));
         } else {
           for (std::int64_t i = 0; i < n; ++i) o[i] = src[i * strides[1]];
         }

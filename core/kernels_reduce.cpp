@@ -83,6 +83,32 @@ std::vector<LoopDim> loop_dims(const Tensor& x, const Shape& acc_strides) {
   return merged;
 }
 
+// combine(...combine(identity, map(px[0])), ..., map(px[(n-1)*sx])) for one strided row.
+// Sixteen independent lanes let the compiler vectorise and keep partial sums short (blocked
+// summation); short rows skip the lane set-up.
+template <typename T, typename Acc, typename Map, typename Combine>
+Acc fold_row(const T* px, std::int64_t n, std::int64_t sx, Acc identity, Map map, Combine combine) {
+  constexpr int kLanes = 16;
+  Acc total = identity;
+  std::int64_t i = 0;
+  if (n >= 2 * kLanes) {
+    Acc lanes[kLanes];
+    std::fill(lanes, lanes + kLanes, identity);
+    if (sx == 1) {
+      for (; i + kLanes <= n; i += kLanes)
+        for (int l = 0; l < kLanes; ++l) lanes[l] = combine(lanes[l], map(px[i + l]));
+    } else {
+      for (; i + kLanes <= n; i += kLanes)
+        for (int l = 0; l < kLanes; ++l) lanes[l] = combine(lanes[l], map(px[(i + l) * sx]));
+    }
+    for (int width = kLanes / 2; width > 0; width /= 2)
+      for (int l = 0; l < width; ++l) lanes[l] = combine(lanes[l], lanes[l + width]);
+    total = lanes[0];
+  }
+  for (; i < n; ++i) total = combine(total, map(px[i * sx]));
+  return total;
+}
+
 // acc[r] = combine(acc[r], map(x[i])) for every element i of x that folds into result r.
 // `acc` holds one slot per result element, filled with `identity` by the caller.
 template <typename T, typename Acc, typename Map, typename Combine>
@@ -101,23 +127,7 @@ void fold(const Tensor& x, const ReducePlan& plan, Acc* acc, Acc identity, Map m
     Acc* pa = acc + offsets[1];
     const std::int64_t sx = strides[0], sa = strides[1];
     if (sa == 0) {
-      // The row folds into one result: eight independent lanes let the compiler vectorise and
-      // keep the partial sums short (blocked summation).
-      constexpr int kLanes = 8;
-      Acc lanes[kLanes];
-      std::fill(lanes, lanes + kLanes, identity);
-      std::int64_t i = 0;
-      if (sx == 1) {
-        for (; i + kLanes <= n; i += kLanes)
-          for (int l = 0; l < kLanes; ++l) lanes[l] = combine(lanes[l], map(px[i + l]));
-      } else {
-        for (; i + kLanes <= n; i += kLanes)
-          for (int l = 0; l < kLanes; ++l) lanes[l] = combine(lanes[l], map(px[(i + l) * sx]));
-      }
-      for (; i < n; ++i) lanes[0] = combine(lanes[0], map(px[i * sx]));
-      for (int width = kLanes / 2; width > 0; width /= 2)
-        for (int l = 0; l < width; ++l) lanes[l] = combine(lanes[l], lanes[l + width]);
-      *pa = combine(*pa, lanes[0]);
+      *pa = combine(*pa, fold_row(px, n, sx, identity, map, combine));
     } else if (sx == 1 && sa == 1) {
       for (std::int64_t i = 0; i < n; ++i) pa[i] = combine(pa[i], map(px[i]));
     } else {
@@ -144,17 +154,13 @@ Tensor reduce(const Tensor& x, const ReducePlan& plan, DType out_dtype, Acc iden
 template <typename T>
 using AccType = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
 
-template <typename T> bool is_nan(T v) {
-  if constexpr (std::is_floating_point_v<T>) return std::isnan(v);
-  else return false;
-}
-
-// max/min that propagate NaN, as PyTorch's do.
+// max/min that propagate NaN, as PyTorch's do (`a != a` is the NaN test; false for int64).
+// Written as nested selects so the compiler vectorises them into compare-and-blend.
 struct NanMax {
-  template <typename T> T operator()(T a, T b) const { return (b > a || is_nan(b)) && !is_nan(a) ? b : a; }
+  template <typename T> T operator()(T a, T b) const { return a != a ? a : b != b ? b : b > a ? b : a; }
 };
 struct NanMin {
-  template <typename T> T operator()(T a, T b) const { return (b < a || is_nan(b)) && !is_nan(a) ? b : a; }
+  template <typename T> T operator()(T a, T b) const { return a != a ? a : b != b ? b : b < a ? b : a; }
 };
 
 Tensor sum_with_plan(const Tensor& x, const ReducePlan& plan, const char* op) {
@@ -167,10 +173,9 @@ Tensor sum_with_plan(const Tensor& x, const ReducePlan& plan, const char* op) {
   });
 }
 
-// Values and first-extremum indices along one dim. `better(v, best)` says v replaces best.
-template <typename Better>
-std::pair<Tensor, Tensor> extremum_along(const Tensor& x, std::int64_t dim, bool keepdim,
-                                         const char* op, Better better, bool want_max) {
+// Values and indices of the first extremum along one dim; a NaN counts as the extremum.
+template <bool kMax>
+std::pair<Tensor, Tensor> extremum_along(const Tensor& x, std::int64_t dim, bool keepdim, const char* op) {
   const std::int64_t d = wrap_dim(dim, x.dim(), op);
   EMBER_CHECK(x.dim() == 0 || x.size(d) > 0, IndexError,
               "{}: reduction dim {} of shape {} has size 0; expected a non-empty dim", op, d,
@@ -178,28 +183,50 @@ std::pair<Tensor, Tensor> extremum_along(const Tensor& x, std::int64_t dim, bool
   const ReducePlan plan = plan_dims(x, {dim}, keepdim, op);
   Tensor values = empty(plan.out_shape, x.dtype());
   Tensor indices = zeros(plan.out_shape, kInt64);
-  // A third "tensor" whose offset is the coordinate along `dim`: stride 1 there, 0 elsewhere.
-  Shape position_strides(x.dim(), 0);
-  if (x.dim() > 0) position_strides[d] = 1;
   detail::dispatch_numeric(x.dtype(), op, [&]<typename T>() {
+    using Pick = std::conditional_t<kMax, NanMax, NanMin>;
     T* best = values.data_ptr<T>();
     std::int64_t* best_index = indices.data_ptr<std::int64_t>();
-    // Start below (above) every value: the first element along dim then always wins the tie.
-    const T start = want_max ? (std::is_floating_point_v<T> ? -std::numeric_limits<T>::infinity()
-                                                            : std::numeric_limits<T>::lowest())
-                             : (std::is_floating_point_v<T> ? std::numeric_limits<T>::infinity()
-                                                            : std::numeric_limits<T>::max());
-    std::fill(best, best + values.numel(), start);
     const T* base = x.data_ptr<T>();
+    if (x.dim() > 0 && d == x.dim() - 1) {
+      // Each row is the whole reduced dim of one result: find the extremum with a vectorised
+      // fold, then the first position holding it.
+      detail::for_each_row<2>(x.shape(), {&x.strides(), &plan.acc_strides},
+                              [&](const auto& offsets, std::int64_t n, const auto& strides) {
+        const T* px = base + offsets[0];
+        const std::int64_t sx = strides[0];
+        const T value = fold_row(px, n, sx, px[0], [](T v) { return v; }, Pick());
+        std::int64_t i = 0;
+        if (value != value) {
+          while (px[i * sx] == px[i * sx]) ++i;
+        } else {
+          while (px[i * sx] != value) ++i;
+        }
+        best[offsets[1]] = value;
+        best_index[offsets[1]] = i;
+      });
+      return;
+    }
+    // Results vary along the row: keep a running extremum per result. Positions along `dim` are
+    // visited in increasing order and only a strictly better value (or a first NaN) replaces the
+    // current one, so ties keep the first index. Starting at -inf (+inf) lets element 0 win.
+    const T start = kMax ? (std::is_floating_point_v<T> ? -std::numeric_limits<T>::infinity()
+                                                        : std::numeric_limits<T>::lowest())
+                         : (std::is_floating_point_v<T> ? std::numeric_limits<T>::infinity()
+                                                        : std::numeric_limits<T>::max());
+    std::fill(best, best + values.numel(), start);
+    // A third "tensor" whose offset is the coordinate along `dim`: stride 1 there, 0 elsewhere.
+    Shape position_strides(x.dim(), 0);
+    if (x.dim() > 0) position_strides[d] = 1;
     detail::for_each_row<3>(x.shape(), {&x.strides(), &plan.acc_strides, &position_strides},
                             [&](const auto& offsets, std::int64_t n, const auto& strides) {
       for (std::int64_t i = 0; i < n; ++i) {
         const T v = base[offsets[0] + i * strides[0]];
         const std::int64_t r = offsets[1] + i * strides[1];
-        if (better(v, best[r])) {
-          best[r] = v;
-          best_index[r] = offsets[2] + i * strides[2];
-        }
+        const T b = best[r];
+        const bool take = b == b && ((kMax ? v > b : v < b) || v != v);  // a NaN best stays
+        best[r] = take ? v : b;
+        best_index[r] = take ? offsets[2] + i * strides[2] : best_index[r];
       }
     });
   });
@@ -238,24 +265,18 @@ Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim
 }
 
 std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
-  return extremum_along(x, dim, keepdim, "max", [](auto v, auto best) {
-    return (v > best || is_nan(v)) && !is_nan(best);
-  }, true);
+  return extremum_along<true>(x, dim, keepdim, "max");
 }
 
 std::pair<Tensor, Tensor> min(const Tensor& x, std::int64_t dim, bool keepdim) {
-  return extremum_along(x, dim, keepdim, "min", [](auto v, auto best) {
-    return (v < best || is_nan(v)) && !is_nan(best);
-  }, false);
+  return extremum_along<false>(x, dim, keepdim, "min");
 }
 
 Tensor max(const Tensor& x) { return extremum_all(x, "max", NanMax()); }
 Tensor min(const Tensor& x) { return extremum_all(x, "min", NanMin()); }
 
 Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim) {
-  return extremum_along(x, dim, keepdim, "argmax", [](auto v, auto best) {
-    return (v > best || is_nan(v)) && !is_nan(best);
-  }, true).second;
+  return extremum_along<true>(x, dim, keepdim, "argmax").second;
 }
 
 // ||x||_p = (sum |x|^p)^(1/p); p = inf: max |x|; p = -inf: min |x|; p = 0: count of non-zeros.

@@ -137,6 +137,15 @@ TEST_CASE("max/min pick the first extremum and propagate NaN", "[core]") {
   CHECK(std::isnan(kernels::min(with_nan).item<double>()));
   CHECK(kernels::min(with_nan, 0).second.item<std::int64_t>() == 1);
   CHECK(std::isnan(kernels::norm(with_nan, INFINITY).item<double>()));
+  // Along a leading dim each result keeps a running extremum: ties and NaN follow the same rules.
+  const Tensor columns = tensor({1.0, 4.0, NAN, 4.0, NAN, 2.0, 1.0, NAN}, {4, 2}, kFloat64);
+  auto [values, indices] = kernels::max(columns, 0);
+  CHECK(std::isnan(values.to_vector<double>()[0]));
+  CHECK(std::isnan(values.to_vector<double>()[1]));
+  CHECK(indices.to_vector<std::int64_t>() == std::vector<std::int64_t>{1, 3});  // as PyTorch
+  CHECK(kernels::min(columns, 0).second.to_vector<std::int64_t>() == std::vector<std::int64_t>{1, 3});
+  CHECK(kernels::max(kernels::narrow(columns, 0, 0, 2), 0).second.to_vector<std::int64_t>() ==
+        std::vector<std::int64_t>{1, 0});  // tie 4.0 == 4.0 keeps the first
 }
 
 TEST_CASE("sum_to returns a fresh tensor of exactly the target shape", "[core]") {
