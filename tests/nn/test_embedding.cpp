@@ -309,6 +309,19 @@ TEST_CASE("embedding: float64 gradcheck with respect to the weight", "[nn]") {
   CHECK(testing::gradcheck(lookup, {w, longs({1, 4, 1, 0, 5, 1}, {2, 3})}));  // repeated indices
   CHECK(testing::gradcheck(lookup, {w, longs({2}, {})}));                     // 0-d
   CHECK(testing::gradcheck(lookup, {w, longs({5, 5, 0, 1, 2, 3, 4, 5}, {2, 2, 2})}));
+  // A weight that is not a leaf (its row gradient is densified for the mul node) or not
+  // contiguous (a transposed view: rows are strided).
+  CHECK(testing::gradcheck([](const std::vector<Tensor>& in) { return embedding(mul(in[0], in[0]), in[1]); },
+                           {w, longs({1, 4, 1}, {3})}));
+  const Tensor wt = randn({3, 6}, kFloat64).requires_grad_();
+  CHECK(testing::gradcheck([](const std::vector<Tensor>& in) { return embedding(t(in[0]), in[1]); },
+                           {wt, longs({1, 4, 1, 2}, {4})}));
+  // The max_norm renorm writes through the strides of a transposed table too.
+  Tensor strided = kernels::transpose(kernels::mul(randn({3, 6}), full({1}, 2.0)), 0, 1);
+  Tensor packed = kernels::clone(strided);
+  embedding_renorm_(strided, longs({0, 5, 5}, {3}), 1.0);
+  embedding_renorm_(packed, longs({0, 5, 5}, {3}), 1.0);
+  testing::require_equal(kernels::contiguous(strided), packed);
   // Sparse: the same Jacobian through the row-sparse path (gradcheck reads the dense .grad, so
   // the sparse gradient is compared to it through to_dense below).
   Tensor dense_w = randn({6, 3}, kFloat64).requires_grad_();
