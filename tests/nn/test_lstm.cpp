@@ -7,6 +7,7 @@
 
 #include "autograd/engine.h"
 #include "autograd/grad_mode.h"
+#include "autograd/lstm_cell.h"
 #include "autograd/ops.h"
 #include "autograd/ops_lstm.h"
 #include "core/kernels.h"
@@ -512,4 +513,51 @@ TEST_CASE("inter-layer dropout: training only, never on h_n/c_n of a layer or th
   second.load_state_dict(nn::NamedTensors{{"weight_ih_l0", p2[4].second}, {"weight_hh_l0", p2[5].second},
                                           {"bias_ih_l0", p2[6].second}, {"bias_hh_l0", p2[7].second}});
   testing::require_close(all_dropped.forward(x).output, second.forward(zeros({5, 4, 6})).output, 1e-6, 1e-7);
+}
+
+// ---- the cell loops: every build against the double one --------------------------------------
+
+TEST_CASE("LSTM cell loops: the baseline and the AVX2+FMA float builds match the double build", "[nn]") {
+  manual_seed(14);
+  const std::int64_t H = 37;  // not a multiple of the vector width: the loop tails run too
+  const auto values = [](std::int64_t n, double scale) {
+    return kernels::mul(randn({n}, kFloat64), full({}, scale, kFloat64)).to_vector<double>();
+  };
+  const std::vector<double> gates = values(4 * H, 4.0), bias = values(4 * H, 1.0), c_prev = values(H, 2.0),
+                            dy = values(H, 1.0), dh_in = values(H, 1.0), dc_in = values(H, 1.0);
+
+  // Reference: the double build.
+  const auto& ref = lstm_cell::compiled_kernels<double>;
+  std::vector<double> g64 = gates, c64(H), tc64(H), h64(H);
+  ref.forward(H, g64.data(), bias.data(), c_prev.data(), c64.data(), tc64.data(), h64.data());
+  std::vector<double> dh64 = dh_in, dc64 = dc_in, dg64(4 * H);
+  ref.backward(H, g64.data(), c_prev.data(), tc64.data(), dy.data(), dh64.data(), dc64.data(), dg64.data());
+
+  std::vector<std::pair<std::string, const lstm_cell::Kernels<float>*>> builds{
+      {"baseline", &lstm_cell::compiled_kernels<float>}};
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    builds.emplace_back("avx2+fma", &lstm_cell::avx2_float_kernels());
+#endif
+  const auto to_f = [](const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); };
+  const auto close = [](const std::vector<float>& a, const std::vector<double>& e, const char* what) {
+    for (std::size_t k = 0; k < e.size(); ++k) {
+      INFO(what << "[" << k << "]: " << a[k] << " vs " << e[k]);
+      REQUIRE(std::abs(a[k] - e[k]) <= 2e-6 * (1.0 + std::abs(e[k])));  // float32 rounding of O(1) values
+    }
+  };
+  for (const auto& [name, cell] : builds) {
+    INFO("build " << name);
+    std::vector<float> g = to_f(gates), b = to_f(bias), cp = to_f(c_prev), c(H), tc(H), h(H);
+    cell->forward(H, g.data(), b.data(), cp.data(), c.data(), tc.data(), h.data());
+    close(g, g64, "activations");
+    close(c, c64, "c");
+    close(h, h64, "h");
+    // Backward from the double build's saved values, so only the backward loop is compared.
+    std::vector<float> dh = to_f(dh_in), dc = to_f(dc_in), dg(4 * H), dyf = to_f(dy);
+    cell->backward(H, to_f(g64).data(), cp.data(), to_f(tc64).data(), dyf.data(), dh.data(), dc.data(), dg.data());
+    close(dg, dg64, "dgates");
+    close(dc, dc64, "dc_prev");
+    close(dh, std::vector<double>(H, 0.0), "dh");
+  }
 }
