@@ -8,7 +8,8 @@
 //       nn::EmbeddingFromPretrainedOptions().freeze(false).padding_idx(vocab.pad_index()));
 //
 // The file is streamed line by line (entry by entry for binary files): memory holds the result
-// and one line, never the file. With a vocabulary only its rows are kept.
+// and one line, never the file. With a vocabulary only its rows are kept. Without one, a GloVe
+// file is read twice (a fast line count, then the parse) so the result is allocated only once.
 #pragma once
 
 #include "core/arg.h"
