@@ -110,7 +110,9 @@ void bag_forward(const Tensor& weight, const std::int64_t* idx, const T* psw, Em
   const T* w = weight.data_ptr<T>();
   T* out = y.data_ptr<T>();
   std::int64_t* arg = mode == EmbeddingBagMode::kMax ? state.argmax.data_ptr<std::int64_t>() : nullptr;
-  parallel_for(0, B, 1, [&](std::int64_t begin, std::int64_t end) {
+  // About 32K multiply-adds per task: small batches run inline, big ones split over bags.
+  const std::int64_t work_per_bag = std::max<std::int64_t>(1, state.bounds.back() / std::max<std::int64_t>(B, 1) * D);
+  parallel_for(0, B, std::max<std::int64_t>(1, 32768 / work_per_bag), [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t b = begin; b < end; ++b) {
       T* o = out + b * D;
       std::fill(o, o + D, T(0));
