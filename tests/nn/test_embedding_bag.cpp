@@ -150,6 +150,12 @@ TEST_CASE("embedding_bag: edge forms: 2-D input equals sum/mean/max of Embedding
                          kRtol, kAtol);
   testing::require_close(embedding_bag(w, ids, Tensor(), EmbeddingBagMode::kMax), kernels::max(grouped, 1).first,
                          kRtol, kAtol);
+  // A big batch runs in parallel over bags: same values as the serial reference.
+  const Tensor table = randn({500, 32});
+  const Tensor many = randint(0, 500, {2000, 16});
+  const Tensor looked_up = kernels::reshape(kernels::index_select(table, 0, kernels::reshape(many, {-1})), {2000, 16, 32});
+  testing::require_close(embedding_bag(table, many, Tensor(), EmbeddingBagMode::kMean), kernels::mean(looked_up, {1}),
+                         kRtol, kAtol);
   // 2-D input with include_last_offset: still one bag per row (PyTorch 1.13 drops the last row).
   CHECK(embedding_bag(w, ids, Tensor(), EmbeddingBagMode::kSum, Tensor(), true).shape() == Shape({2, 4}));
   // Empty offsets: no bags. A single offset with include_last_offset: no bags either.
