@@ -5,7 +5,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
 #include "autograd/ops_lstm.h"
-#include "core/dispatch.h"
+#include "nn/functional.h"
 
 #include <fmt/format.h>
 
@@ -16,25 +16,11 @@ namespace ember::nn {
 
 namespace {
 
-std::string python_bool(bool v) { return v ? "True" : "False"; }
-
 // Python's repr of a float: 0.1 -> "0.1", 1.0 -> "1.0".
 std::string python_float(double v) {
   std::string s = fmt::format("{}", v);
   if (s.find_first_of(".en") == std::string::npos) s += ".0";
   return s;
-}
-
-// Inverted dropout between layers: keep with probability 1 - p and scale by 1 / (1 - p), so the
-// expected value is unchanged. Differentiable through ember::mul (the mask is a constant).
-Tensor inter_layer_dropout(const Tensor& x, double p) {
-  Tensor mask = rand(x.shape(), x.dtype());
-  detail::dispatch_floating(x.dtype(), "LSTM", [&]<typename T>() {
-    T* m = mask.data_ptr<T>();
-    const T scale = p < 1.0 ? T(1.0 / (1.0 - p)) : T(0);  // p = 1 zeroes everything, as PyTorch
-    for (std::int64_t k = 0; k < mask.numel(); ++k) m[k] = m[k] < T(p) ? T(0) : scale;
-  });
-  return ember::mul(x, mask);
 }
 
 }  // namespace
@@ -83,7 +69,7 @@ std::string LSTM::extra_repr() const {
   if (!o.bias()) s += ", bias=False";
   if (o.batch_first()) s += ", batch_first=True";
   if (o.dropout() != 0.0) s += ", dropout=" + python_float(o.dropout());
-  if (o.bidirectional()) s += ", bidirectional=" + python_bool(true);
+  if (o.bidirectional()) s += ", bidirectional=True";
   return s;
 }
 
@@ -154,7 +140,7 @@ LSTMOutput LSTM::forward(const Tensor& input, const std::optional<std::tuple<Ten
     }
     x = directions == 1 ? outputs[0] : ember::cat(outputs, 2);
     // Between layers only, and only in training: h_n/c_n and the last output stay undropped.
-    if (layer + 1 < o.num_layers() && is_training() && o.dropout() > 0.0) x = inter_layer_dropout(x, o.dropout());
+    if (layer + 1 < o.num_layers()) x = functional::dropout(x, o.dropout(), is_training());
   }
   const auto stack_states = [](const std::vector<Tensor>& s) {
     return s.size() == 1 ? ember::unsqueeze(s[0], 0) : ember::stack(s, 0);
