@@ -136,17 +136,19 @@ void fold(const Tensor& x, const ReducePlan& plan, Acc* acc, Acc identity, Map m
   });
 }
 
-// Runs `fold` into a fresh accumulator and writes finish(acc) into a new tensor of out_dtype.
+// Runs `fold` and returns finish(acc) as a new tensor of x's dtype. The accumulator is the output
+// itself when the types agree; float32 results get a float64 scratch tensor (from the caching
+// allocator, so a training loop maps no fresh pages for it).
 template <typename T, typename Acc, typename Map, typename Combine, typename Finish>
-Tensor reduce(const Tensor& x, const ReducePlan& plan, DType out_dtype, Acc identity, Map map,
-              Combine combine, Finish finish) {
-  Tensor out = empty(plan.out_shape, out_dtype);
-  std::vector<Acc> acc(static_cast<std::size_t>(out.numel()), identity);
-  fold<T>(x, plan, acc.data(), identity, map, combine);
-  detail::dispatch_numeric(out_dtype, "reduce", [&]<typename O>() {
-    O* po = out.data_ptr<O>();
-    for (std::size_t i = 0; i < acc.size(); ++i) po[i] = static_cast<O>(finish(acc[i]));
-  });
+Tensor reduce(const Tensor& x, const ReducePlan& plan, Acc identity, Map map, Combine combine, Finish finish) {
+  Tensor out = empty(plan.out_shape, dtype_of<T>());
+  const Tensor scratch = std::is_same_v<Acc, T> ? out : empty(plan.out_shape, dtype_of<Acc>());
+  Acc* acc = scratch.data_ptr<Acc>();
+  const std::int64_t n = out.numel();
+  std::fill(acc, acc + n, identity);
+  fold<T>(x, plan, acc, identity, map, combine);
+  T* po = out.data_ptr<T>();
+  for (std::int64_t i = 0; i < n; ++i) po[i] = static_cast<T>(finish(acc[i]));
   return out;
 }
 
@@ -168,7 +170,7 @@ Tensor sum_with_plan(const Tensor& x, const ReducePlan& plan, const char* op) {
   const Tensor input = x.dtype() == kBool ? to(x, kInt64) : x;
   return detail::dispatch_numeric(input.dtype(), op, [&]<typename T>() {
     using Acc = AccType<T>;
-    return reduce<T>(input, plan, input.dtype(), Acc(0), [](T v) { return static_cast<Acc>(v); },
+    return reduce<T>(input, plan, Acc(0), [](T v) { return static_cast<Acc>(v); },
                      std::plus<Acc>(), [](Acc a) { return a; });
   });
 }
@@ -244,7 +246,7 @@ Tensor extremum_all(const Tensor& x, const char* op, Combine combine) {
   return detail::dispatch_numeric(x.dtype(), op, [&]<typename T>() {
     // Seeding with a real element needs no per-dtype "lowest" value; max/min are idempotent.
     const T first = x.data_ptr<T>()[0];
-    return reduce<T>(x, plan, x.dtype(), first, [](T v) { return v; }, combine, [](T a) { return a; });
+    return reduce<T>(x, plan, first, [](T v) { return v; }, combine, [](T a) { return a; });
   });
 }
 
@@ -259,7 +261,7 @@ Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim
   return detail::dispatch_floating(x.dtype(), "mean", [&]<typename T>() {
     // Divide in double before rounding; an empty reduction gives 0/0 = NaN, as in PyTorch.
     const double count = static_cast<double>(plan.count);
-    return reduce<T>(x, plan, x.dtype(), 0.0, [](T v) { return static_cast<double>(v); },
+    return reduce<T>(x, plan, 0.0, [](T v) { return static_cast<double>(v); },
                      std::plus<double>(), [count](double a) { return a / count; });
   });
 }
@@ -284,26 +286,25 @@ Tensor norm(const Tensor& x, double p, const std::vector<std::int64_t>& dims, bo
   const ReducePlan plan = plan_dims(x, dims, keepdim, "norm");
   EMBER_CHECK(!std::isnan(p), ValueError, "norm: p is NaN; expected a number or +-inf");
   return detail::dispatch_floating(x.dtype(), "norm", [&]<typename T>() {
-    const DType dtype = x.dtype();
     const auto identity = [](double a) { return a; };
     // PyTorch's torch.norm gives 0 for an empty reduction, whatever p.
-    if (plan.count == 0) return zeros(plan.out_shape, dtype);
+    if (plan.count == 0) return zeros(plan.out_shape, x.dtype());
     if (std::isinf(p) && p > 0)
-      return reduce<T>(x, plan, dtype, 0.0, [](T v) { return std::abs(static_cast<double>(v)); },
+      return reduce<T>(x, plan, 0.0, [](T v) { return std::abs(static_cast<double>(v)); },
                        NanMax(), identity);
     if (std::isinf(p))
-      return reduce<T>(x, plan, dtype, std::numeric_limits<double>::infinity(),
+      return reduce<T>(x, plan, std::numeric_limits<double>::infinity(),
                        [](T v) { return std::abs(static_cast<double>(v)); }, NanMin(), identity);
     if (p == 0.0)
-      return reduce<T>(x, plan, dtype, 0.0, [](T v) { return v != T(0) ? 1.0 : 0.0; },
+      return reduce<T>(x, plan, 0.0, [](T v) { return v != T(0) ? 1.0 : 0.0; },
                        std::plus<double>(), identity);
     if (p == 1.0)
-      return reduce<T>(x, plan, dtype, 0.0, [](T v) { return std::abs(static_cast<double>(v)); },
+      return reduce<T>(x, plan, 0.0, [](T v) { return std::abs(static_cast<double>(v)); },
                        std::plus<double>(), identity);
     if (p == 2.0)
-      return reduce<T>(x, plan, dtype, 0.0, [](T v) { return static_cast<double>(v) * v; },
+      return reduce<T>(x, plan, 0.0, [](T v) { return static_cast<double>(v) * v; },
                        std::plus<double>(), [](double a) { return std::sqrt(a); });
-    return reduce<T>(x, plan, dtype, 0.0,
+    return reduce<T>(x, plan, 0.0,
                      [p](T v) { return std::pow(std::abs(static_cast<double>(v)), p); },
                      std::plus<double>(), [p](double a) { return std::pow(a, 1.0 / p); });
   });
@@ -319,6 +320,7 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
   EMBER_CHECK(expandable, ShapeError,
               "sum_to: cannot sum shape {} down to shape {}; expected a shape that broadcasts to {}",
               shape_str(x.shape()), shape_str(shape), shape_str(x.shape()));
+  if (shape == x.shape()) return clone(x);  // nothing to sum; still a fresh tensor
   std::vector<bool> folded(ndim, false);
   Shape kept = x.shape();
   for (std::int64_t d = 0; d < ndim; ++d) {
