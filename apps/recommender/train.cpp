@@ -135,7 +135,7 @@ int run_train(const CommandLine& cli) {
   MatrixFactorization model(config, mu);
   Optimizers optimizers = make_optimizers(model, lr);
   fmt::print("model: dim {}, {} parameters, {} (lr {:g}, l2 {:g})\n", config.dim, model.num_parameters(),
-             config.sparse ? "SparseAdam for the sparse tables" : "Adam", lr, l2);
+             config.sparse ? "SparseAdam on the row-sparse table gradients" : "Adam", lr, l2);
 
   auto dataset = std::make_shared<data::TensorDataset>(
       std::vector<Tensor>{column(data.train.users), column(data.train.items), column(data.train.values)});

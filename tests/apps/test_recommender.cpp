@@ -137,6 +137,17 @@ TEST_CASE("recommender holds out a random share of a single ratings file", "[app
   CHECK_THAT(r.out, Contains("ratings: 450 train, 150 test"));
 }
 
+TEST_CASE("recommender reads ml-latest style CSV with a header line", "[apps]") {
+  app::Scratch dir;
+  std::string csv = "userId,movieId,rating,timestamp\n";
+  for (int u = 0; u < 10; ++u)
+    for (int i = 0; i < 8; ++i) csv += fmt::format("{},{},{}.5,964982703\n", u, 100 + i, (u + i) % 5);
+  const app::Result r = app::run("recommender", {"train", "--train", dir.write("ratings.csv", csv), "--epochs", "1"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("ratings: 72 train, 8 test; 10 users, 8 items"));
+}
+
 TEST_CASE("recommender reports bad input with one clear message and a non-zero exit", "[apps]") {
   app::Scratch dir;
   auto fails_with = [](const std::vector<std::string>& args, const std::string& message) {
