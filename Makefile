@@ -8,7 +8,7 @@ CMAKE_FLAGS ?=
 .PHONY: bootstrap configure build train test bench clean
 
 bootstrap:
-	@bash scripts/bootstrap
+	@bash scripts/bootstrap $(BOOTSTRAP_ARGS)
 
 configure: bootstrap
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
@@ -19,6 +19,8 @@ build: configure
 train: build
 	@$(BUILD_DIR)/apps/text_classifier train
 
+# The test suite also needs MPI (the distributed tests): bootstrap installs it for `make test` only.
+test: BOOTSTRAP_ARGS = --test
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 

@@ -1,4 +1,7 @@
 // `text_classifier train`: data, model, optimizers, the epoch loop, metrics and checkpoints.
+// Under `mpirun -np N` (same flags) each process trains on its shard of every epoch with
+// --batch-size examples per step, gradients averaged by DistributedDataParallel; rank 0 alone
+// prints, evaluates, writes metrics and checkpoints (docs/distributed.md).
 #include "apps/text_classifier/trainer.h"
 
 #include "apps/text_classifier/checkpoint.h"
@@ -7,9 +10,12 @@
 #include "apps/text_classifier/synthetic.h"
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
+#include "core/distributed.h"
 #include "data/dataloader.h"
+#include "data/distributed_sampler.h"
 #include "data/pretrained.h"
 #include "nn/functional.h"
+#include "nn/parallel.h"
 #include "optim/adam.h"
 #include "optim/sparse_adam.h"
 
@@ -19,6 +25,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace ember::apps {
@@ -122,11 +129,12 @@ nlohmann::ordered_json to_json(const EpochMetrics& m) {
           {"examples_per_second", m.examples_per_second}};
 }
 
-}  // namespace
-
-int run_train(const CommandLine& cli) {
+int train(const CommandLine& cli) {
   const auto seed = static_cast<std::uint64_t>(cli.integer("seed", 0, INT64_MAX));
+  const bool is_distributed = distributed::is_initialized();
+  const bool main_rank = !is_distributed || distributed::rank() == 0;  // prints, evaluates, writes files
   if (const auto threads = cli.integer("threads", 0, 1024); threads > 0) set_num_threads(static_cast<int>(threads));
+  else if (is_distributed) set_num_threads(std::max(1, get_num_threads() / distributed::local_world_size()));  // share the cores
   const std::int64_t epochs = cli.integer("epochs", 1, 100000);
   const std::int64_t batch_size = cli.integer("batch-size", 1, 1 << 20);
   const double lr = cli.number("lr", 1e-12, 10.0);
@@ -150,7 +158,7 @@ int run_train(const CommandLine& cli) {
   data::PretrainedVectors vectors;
   if (cli.given("pretrained") && resume_from.empty()) {
     vectors = load_pretrained(cli.str("pretrained"), *corpus.vocab);
-    fmt::print("pretrained vectors: {}\n", vectors.report.summary());
+    if (main_rank) fmt::print("pretrained vectors: {}\n", vectors.report.summary());
     EMBER_CHECK(!cli.given("embedding-dim") || cli.integer("embedding-dim", 1, 1 << 16) == vectors.weight.size(1),
                 ValueError, "text_classifier: --embedding-dim {} does not match the {}-dimensional vectors of {}",
                 cli.str("embedding-dim"), vectors.weight.size(1), cli.str("pretrained"));
@@ -178,12 +186,21 @@ int run_train(const CommandLine& cli) {
                          m.at("seconds"), m.at("examples_per_second")});
   }
 
-  fmt::print("ember text classifier: {} training / {} validation examples, vocab {}, {} classes\n", corpus.train->size(),
-             corpus.valid->size(), corpus.vocab->size(), corpus.labels.size());
-  fmt::print("{}\n{} parameters, {} threads\n", nn::to_string(*model), model->num_parameters(), get_num_threads());
+  // Every rank starts from rank 0's weights (a no-op without --resume/--pretrained: same seed).
+  std::optional<nn::DistributedDataParallel> ddp;
+  if (is_distributed) ddp.emplace(model);
+
+  if (main_rank) {
+    fmt::print("ember text classifier: {} training / {} validation examples, vocab {}, {} classes\n", corpus.train->size(),
+               corpus.valid->size(), corpus.vocab->size(), corpus.labels.size());
+    fmt::print("{}\n{} parameters, {} threads\n", nn::to_string(*model), model->num_parameters(), get_num_threads());
+    if (is_distributed)
+      fmt::print("distributed: {} processes x {} threads, {} examples per process and step\n", distributed::world_size(),
+                 get_num_threads(), batch_size);
+  }
 
   std::ofstream metrics;
-  if (cli.given("metrics-out")) {
+  if (cli.given("metrics-out") && main_rank) {
     metrics.open(cli.str("metrics-out"), start_epoch > 0 ? std::ios::app : std::ios::trunc);
     EMBER_CHECK(metrics.good(), IoError, "text_classifier: cannot open {} for writing", cli.str("metrics-out"));
   }
@@ -192,8 +209,18 @@ int run_train(const CommandLine& cli) {
 
   for (std::int64_t epoch = start_epoch; epoch < epochs; ++epoch) {
     // One loader per epoch, seeded by (seed, epoch): resuming at epoch k replays exactly epoch k's order.
+    // Distributed: the same permutation on every rank, each rank taking every world_size-th example.
+    auto loader_options = data::DataLoaderOptions().batch_size(batch_size);
+    if (is_distributed) {
+      auto sampler = std::make_shared<data::DistributedSampler>(
+          corpus.train->size(), data::DistributedSamplerOptions().seed(seed * 1000003));
+      sampler->set_epoch(epoch);
+      loader_options.sampler(sampler);
+    } else {
+      loader_options.shuffle(true).seed(seed * 1000003 + epoch);
+    }
     data::DataLoader<data::TextExample, data::TextBatch> loader(
-        corpus.train, data::DataLoaderOptions().batch_size(batch_size).shuffle(true).seed(seed * 1000003 + epoch),
+        corpus.train, loader_options,
         [pad_index](std::vector<data::TextExample> ex) { return data::pad_collate(std::move(ex), pad_index); });
     ProgressBar progress(fmt::format("epoch {}/{}", epoch + 1, epochs), loader.size());
     const auto start = std::chrono::steady_clock::now();
@@ -214,6 +241,7 @@ int run_train(const CommandLine& cli) {
                   "or lower --lr",
                   loss_value, epoch + 1, step + 1);
       loss.backward();
+      if (ddp) ddp->synchronize_gradients();  // every rank now holds the mean gradient
       optimizers.step();
       const std::int64_t n = batch.labels.numel();
       loss_sum += loss_value * n;
@@ -221,9 +249,17 @@ int run_train(const CommandLine& cli) {
       const auto predicted = argmax(logits, 1).to_vector<std::int64_t>();
       const auto target = batch.labels.to_vector<std::int64_t>();
       for (std::size_t i = 0; i < predicted.size(); ++i) correct += predicted[i] == target[i];
-      progress.update(++step, stats());
+      ++step;
+      if (main_rank) progress.update(step, stats());
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (is_distributed) {  // the epoch's loss and accuracy over every rank's shard
+      Tensor totals = tensor({loss_sum, static_cast<double>(correct), static_cast<double>(seen)}, kFloat64);
+      distributed::all_reduce(totals);
+      const auto t = totals.to_vector<double>();
+      loss_sum = t[0], correct = std::llround(t[1]), seen = std::llround(t[2]);
+    }
+    if (!main_rank) continue;  // the other ranks go on to the next epoch and wait there for rank 0
     progress.finish(stats());
     const EvalResult valid = evaluate(*model, corpus.valid, batch_size, pad_index);
     EpochMetrics m{epoch + 1, loss_sum / std::max<std::int64_t>(seen, 1), static_cast<double>(correct) / std::max<std::int64_t>(seen, 1),
@@ -248,6 +284,7 @@ int run_train(const CommandLine& cli) {
       });
     }
   }
+  if (!main_rank) return 0;
   if (cli.given("plot")) {
     std::vector<CurvePoint> points;
     for (const auto& h : history) points.push_back({static_cast<double>(h.epoch), h.train_loss, h.valid_loss, h.train_acc, h.valid_acc});
@@ -261,6 +298,21 @@ int run_train(const CommandLine& cli) {
   }
   fmt::print("final validation accuracy: {:.2f}%\n", 100 * final_valid);
   return 0;
+}
+
+}  // namespace
+
+int run_train(const CommandLine& cli) {
+  if (!distributed::launched_by_mpi()) return train(cli);
+  distributed::init();  // throws if ember was built without MPI
+  try {
+    const int status = train(cli);
+    distributed::finalize();
+    return status;
+  } catch (const std::exception& e) {
+    // The other ranks would wait forever in their next collective: stop the whole job.
+    distributed::abort_job(fmt::format("error: {}", e.what()));
+  }
 }
 
 }  // namespace ember::apps

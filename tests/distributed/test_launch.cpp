@@ -1,0 +1,129 @@
+// mpirun jobs seen from outside: the text classifier trained on 2 processes (rank 0 alone prints
+// and writes files), and jobs in which one rank fails, which must stop with that rank's message
+// well within their timeout instead of hanging.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+using Catch::Contains;
+
+namespace {
+
+struct Job {
+  int exit_code = -1;  // 124: killed by the timeout
+  std::string out, err;
+  double seconds = 0;
+};
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// A private temporary folder, removed at scope exit.
+struct Scratch {
+  Scratch() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "ember_mpi_XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path = pattern;
+  }
+  ~Scratch() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+  std::string operator/(const std::string& name) const { return (path / name).string(); }
+  std::filesystem::path path;
+};
+
+// `timeout SECONDS mpirun -np 2 ... program args`, with its exit code, output and duration.
+Job run_job(const std::string& program, const std::vector<std::string>& args, int timeout_seconds) {
+  Scratch scratch;
+  std::string command = "timeout --kill-after=5 " + std::to_string(timeout_seconds) + " " + EMBER_MPIEXEC +
+                        " -np 2 --oversubscribe --allow-run-as-root --mca mpi_yield_when_idle 1 " + program;
+  for (const std::string& arg : args) command += " '" + arg + "'";  // test arguments hold no quote
+  command += " 2>'" + (scratch / "stderr") + "' </dev/null";
+  const auto start = std::chrono::steady_clock::now();
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  Job job;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) job.out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  job.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  job.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  job.err = read_text(scratch / "stderr");
+  return job;
+}
+
+}  // namespace
+
+TEST_CASE("a rank that throws stops the whole job with its message", "[distributed]") {
+  // Rank 0 is left waiting in an all_reduce: without abort_job the job would hang until killed.
+  const Job job = run_job(EMBER_FAILING_RANK, {}, 60);
+  INFO("stdout:\n" << job.out << "\nstderr:\n" << job.err);
+  REQUIRE(job.exit_code != 0);
+  REQUIRE(job.exit_code != 124);  // not the timeout
+  REQUIRE(job.seconds < 50);
+  REQUIRE_THAT(job.err, Contains("rank 1/2: error: failing_rank: rank 1 failed on purpose after one all_reduce"));
+}
+
+#ifdef EMBER_TEXT_CLASSIFIER
+
+TEST_CASE("text_classifier trains on 2 processes and rank 0 alone prints and writes files", "[distributed]") {
+  Scratch scratch;
+  const Job job = run_job(EMBER_TEXT_CLASSIFIER,
+                          {"train", "--epochs", "2", "--synthetic-size", "600", "--batch-size", "16", "--hidden-dim",
+                           "16", "--embedding-dim", "8", "--seed", "3", "--metrics-out", scratch / "metrics.jsonl",
+                           "--checkpoint", scratch / "checkpoint", "--sparse"},
+                          240);
+  INFO("stdout:\n" << job.out << "\nstderr:\n" << job.err);
+  REQUIRE(job.exit_code == 0);
+  REQUIRE(count(job.out, "ember text classifier: 480 training / 120 validation examples") == 1);
+  REQUIRE(count(job.out, "distributed: 2 processes x ") == 1);
+  REQUIRE(count(job.out, "epoch   1: train loss") == 1);
+  REQUIRE(count(job.out, "epoch   2: train loss") == 1);
+  REQUIRE(count(job.out, "final validation accuracy") == 1);
+  // 480 examples, each trained on by exactly one rank (no padding: 480 is even).
+  REQUIRE(count(read_text(scratch / "metrics.jsonl"), "\"epoch\":") == 2);
+  REQUIRE(std::filesystem::exists(scratch / "checkpoint"));
+  bool has_model = false;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(scratch.path / "checkpoint"))
+    has_model = has_model || entry.path().filename() == "model.safetensors";
+  REQUIRE(has_model);
+}
+
+TEST_CASE("text_classifier stops every rank when rank 0 cannot write its checkpoint", "[distributed]") {
+  Scratch scratch;
+  std::ofstream(scratch / "file") << "a file, not a folder";
+  // Rank 0 fails after epoch 1 (checkpointing is its job alone); rank 1 is then waiting in epoch 2.
+  const Job job = run_job(EMBER_TEXT_CLASSIFIER,
+                          {"train", "--epochs", "3", "--synthetic-size", "200", "--batch-size", "16", "--hidden-dim",
+                           "8", "--embedding-dim", "8", "--checkpoint", scratch / "file/checkpoint"},
+                          120);
+  INFO("stdout:\n" << job.out << "\nstderr:\n" << job.err);
+  REQUIRE(job.exit_code != 0);
+  REQUIRE(job.exit_code != 124);
+  REQUIRE(job.seconds < 100);
+  REQUIRE_THAT(job.err, Contains("rank 0/2: error:"));
+  REQUIRE(count(job.out, "epoch   1: train loss") == 1);
+  REQUIRE(count(job.out, "epoch   2: train loss") == 0);
+}
+
+#endif
