@@ -16,6 +16,7 @@
 #include "autograd/variable.h"
 #include "core/kernels.h"
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <queue>
@@ -273,15 +274,26 @@ std::string shapes_of(const std::vector<InputMeta>& metas, const std::vector<Edg
 }  // namespace
 
 std::string print_tape(const Tensor& t) {
-  std::string out = fmt::format("{:>6}  {:<16} {:<20} {:<40} {:>10}\n", "seq", "op", "output", "inputs (* = needs grad)", "saved");
+  // One row per node; columns are as wide as their widest cell.
+  std::vector<std::array<std::string, 5>> rows{{"seq", "op", "output", "inputs (* = needs grad)", "saved"}};
   for (Node* node : reachable_in_order(t)) {
     if (node->is_accumulator()) {
-      out += fmt::format("{:>6}  {:<16} {:<20}\n", node->sequence_nr, node->name, shapes_of(node->outputs));
+      rows.push_back({std::to_string(node->sequence_nr), node->name, shapes_of(node->outputs), "", ""});
       continue;
     }
-    out += fmt::format("{:>6}  {:<16} {:<20} {:<40} {:>10}\n", node->sequence_nr, node->name, shapes_of(node->outputs),
-                       shapes_of(node->inputs, &node->next_edges),
-                       node->released ? "freed" : fmt::format("{} B", node->saved_bytes));
+    rows.push_back({std::to_string(node->sequence_nr), node->name, shapes_of(node->outputs),
+                    shapes_of(node->inputs, &node->next_edges),
+                    node->released ? "freed" : fmt::format("{} B", node->saved_bytes)});
+  }
+  std::array<std::size_t, 5> width{};
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line = fmt::format("{:>{}}  {:<{}}  {:<{}}  {:<{}}  {:>{}}", row[0], width[0], row[1], width[1], row[2],
+                                   width[2], row[3], width[3], row[4], width[4]);
+    line.erase(line.find_last_not_of(' ') + 1);
+    out += line + "\n";
   }
   return out;
 }
