@@ -2,6 +2,7 @@
 // and writes files), and jobs in which one rank fails, which must stop with that rank's message
 // well within their timeout instead of hanging.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -52,11 +53,13 @@ struct Scratch {
   std::filesystem::path path;
 };
 
-// `timeout SECONDS mpirun -np 2 ... program args`, with its exit code, output and duration.
-Job run_job(const std::string& program, const std::vector<std::string>& args, int timeout_seconds) {
+// `timeout SECONDS [mpirun -np 2 ...] program args`, with its exit code, output and duration.
+Job run_job(const std::string& program, const std::vector<std::string>& args, int timeout_seconds,
+            bool with_mpirun = true) {
   Scratch scratch;
-  std::string command = "timeout --kill-after=5 " + std::to_string(timeout_seconds) + " " + EMBER_MPIEXEC +
-                        " -np 2 --oversubscribe --allow-run-as-root --mca mpi_yield_when_idle 1 " + program;
+  std::string command = "timeout --kill-after=5 " + std::to_string(timeout_seconds) + " ";
+  if (with_mpirun) command += std::string(EMBER_MPIEXEC) + " -np 2 --oversubscribe --allow-run-as-root --mca mpi_yield_when_idle 1 ";
+  command += program;
   for (const std::string& arg : args) command += " '" + arg + "'";  // test arguments hold no quote
   command += " 2>'" + (scratch / "stderr") + "' </dev/null";
   const auto start = std::chrono::steady_clock::now();
@@ -88,11 +91,14 @@ TEST_CASE("a rank that throws stops the whole job with its message", "[distribut
 
 TEST_CASE("text_classifier trains on 2 processes and rank 0 alone prints and writes files", "[distributed]") {
   Scratch scratch;
-  const Job job = run_job(EMBER_TEXT_CLASSIFIER,
-                          {"train", "--epochs", "2", "--synthetic-size", "600", "--batch-size", "16", "--hidden-dim",
-                           "16", "--embedding-dim", "8", "--seed", "3", "--metrics-out", scratch / "metrics.jsonl",
-                           "--checkpoint", scratch / "checkpoint", "--sparse"},
-                          240);
+  auto args = [&](const std::string& batch_size, const std::string& metrics) {
+    return std::vector<std::string>{"train",        "--epochs",      "2",  "--synthetic-size", "600",
+                                    "--batch-size", batch_size,      "--hidden-dim", "16", "--embedding-dim",
+                                    "8",            "--seed",        "3",  "--sparse", "--metrics-out", scratch / metrics};
+  };
+  std::vector<std::string> distributed_args = args("16", "metrics.jsonl");
+  distributed_args.insert(distributed_args.end(), {"--checkpoint", scratch / "checkpoint"});
+  const Job job = run_job(EMBER_TEXT_CLASSIFIER, distributed_args, 240);
   INFO("stdout:\n" << job.out << "\nstderr:\n" << job.err);
   REQUIRE(job.exit_code == 0);
   REQUIRE(count(job.out, "ember text classifier: 480 training / 120 validation examples") == 1);
@@ -102,6 +108,18 @@ TEST_CASE("text_classifier trains on 2 processes and rank 0 alone prints and wri
   REQUIRE(count(job.out, "final validation accuracy") == 1);
   // 480 examples, each trained on by exactly one rank (no padding: 480 is even).
   REQUIRE(count(read_text(scratch / "metrics.jsonl"), "\"epoch\":") == 2);
+
+  // The same flags on one process with batch 32 = 2 x 16 see the same batches (the shards
+  // interleave the same permutation), so every epoch's losses agree.
+  const Job single = run_job(EMBER_TEXT_CLASSIFIER, args("32", "single.jsonl"), 240, false);
+  REQUIRE(single.exit_code == 0);
+  std::istringstream two(read_text(scratch / "metrics.jsonl")), one(read_text(scratch / "single.jsonl"));
+  for (std::string line_two, line_one; std::getline(two, line_two) && std::getline(one, line_one);) {
+    const auto m2 = nlohmann::json::parse(line_two), m1 = nlohmann::json::parse(line_one);
+    INFO(line_two << "\n" << line_one);
+    for (const char* key : {"train_loss", "train_acc", "valid_loss", "valid_acc"})
+      REQUIRE(m2.at(key).get<double>() == Approx(m1.at(key).get<double>()).epsilon(1e-5));
+  }
   REQUIRE(std::filesystem::exists(scratch / "checkpoint"));
   bool has_model = false;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(scratch.path / "checkpoint"))
