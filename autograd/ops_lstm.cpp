@@ -185,7 +185,8 @@ Tensor column_sums(const Tensor& m, std::int64_t rows, std::int64_t n) {
 // dgates, one GEMM dh_{t-1} = dgates_t W_hh; (2) one GEMM each over all T*B rows for dx, dW_ih and
 // dW_hh; (3) column sums for the biases.
 autograd::Grads lstm_layer_backward(const LayerSaved& s, const std::vector<Tensor>& grad_outputs) {
-  const auto [T, B, I, H] = s.d;
+  // Plain variables, not a structured binding: clang 14 (the fuzz build) cannot capture those in lambdas.
+  const std::int64_t T = s.d.T, B = s.d.B, I = s.d.I, H = s.d.H;
   const Slots slots{T, s.reverse};
   const Tensor x = s.x.unpack(), w_ih = s.w_ih.unpack(), w_hh = s.w_hh.unpack();
   const Tensor gates = s.gates.unpack(), hs = s.hs.unpack(), cs = s.cs.unpack(), tanh_c = s.tanh_c.unpack();
@@ -257,7 +258,7 @@ LSTMLayerOutput lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
                            bool reverse) {
   check_inputs(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths);
   const Dims d{x.size(0), x.size(1), x.size(2), w_hh.size(1)};
-  const auto [T, B, I, H] = d;
+  const std::int64_t T = d.T, B = d.B, I = d.I, H = d.H;  // not a structured binding: see lstm_layer_backward
   const Slots slots{T, reverse};
   const DType dtype = x.dtype();
   const bool recording = autograd::any_requires_grad({x, h0, c0, w_ih, w_hh, b_ih, b_hh});
