@@ -66,21 +66,32 @@ inline double median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
-// Calls step() `warmup` times untimed, then `repeats` times, each timed on its own.
-template <typename F>
-Timing measure(F&& step, int warmup, int repeats) {
-  for (int i = 0; i < warmup; ++i) step();
+// Calls setup(); step() `warmup` times untimed, then `repeats` times with only step() timed.
+template <typename Setup, typename F>
+Timing measure(Setup&& setup, F&& step, int warmup, int repeats) {
+  for (int i = 0; i < warmup; ++i) {
+    setup();
+    step();
+  }
   std::vector<double> wall, cpu;
-  const long faults_before = minor_faults();
+  long faults = 0;
   for (int i = 0; i < repeats; ++i) {
+    setup();
+    const long faults_before = minor_faults();
     const double start = now_ms(), cpu_start = cpu_ms();
     step();
     cpu.push_back(cpu_ms() - cpu_start);
     wall.push_back(now_ms() - start);
+    faults += minor_faults() - faults_before;
   }
-  const long faults = minor_faults() - faults_before;
   return {median(wall), *std::min_element(wall.begin(), wall.end()), median(cpu),
           static_cast<double>(faults) / repeats, repeats};
+}
+
+// Calls step() `warmup` times untimed, then `repeats` times, each timed on its own.
+template <typename F>
+Timing measure(F&& step, int warmup, int repeats) {
+  return measure([] {}, step, warmup, repeats);
 }
 
 // One matrix product of a workload: C[n, m] = op(A)[n, k] op(B)[k, m], `count` times per step.

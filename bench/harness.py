@@ -41,18 +41,20 @@ def median(values):
     return sorted(values)[len(values) // 2]
 
 
-def measure(step, warmup, repeats):
-    """Wall and process CPU time per step (medians), as bench::measure."""
+def measure(step, warmup, repeats, setup=lambda: None):
+    """Wall and process CPU time per step (medians), as bench::measure; setup() runs untimed before each step."""
     for _ in range(warmup):
+        setup()
         step()
-    wall, cpu = [], []
-    faults_before = minor_faults()
+    wall, cpu, faults = [], [], 0
     for _ in range(repeats):
+        setup()
+        faults_before = minor_faults()
         start, cpu_start = time.perf_counter(), time.process_time()
         step()
         cpu.append((time.process_time() - cpu_start) * 1e3)
         wall.append((time.perf_counter() - start) * 1e3)
-    faults = minor_faults() - faults_before
+        faults += minor_faults() - faults_before
     return {"median_ms": median(wall), "min_ms": min(wall), "cpu_median_ms": median(cpu),
             "faults_per_step": faults / repeats, "repeats": repeats}
 
