@@ -1,5 +1,6 @@
 // `recommender train`: load or generate ratings, fit matrix factorisation with MSE, report
 // train/test RMSE per epoch and the final test RMSE against the global-mean baseline.
+#include "apps/common/optimizers.h"
 #include "apps/recommender/checkpoint.h"
 #include "apps/recommender/commands.h"
 #include "apps/recommender/model.h"
@@ -84,27 +85,11 @@ double baseline_rmse(double mu, const Ratings& ratings) {
 
 // Adam for everything, or with --sparse, SparseAdam for the four tables (row-sparse gradients)
 // and Adam for the rest (nothing else is trainable here, but a user's extension would be).
-struct Optimizers {
-  std::unique_ptr<optim::Adam> dense;
-  std::unique_ptr<optim::SparseAdam> sparse;
-  void zero_grad() {
-    if (dense) dense->zero_grad();
-    if (sparse) sparse->zero_grad();
-  }
-  void step() {
-    if (dense) dense->step();
-    if (sparse) sparse->step();
-  }
-};
-
-Optimizers make_optimizers(MatrixFactorization& model, double lr) {
-  Optimizers o;
+SparseDenseOptimizers make_optimizers(MatrixFactorization& model, double lr) {
   std::vector<Tensor> dense, sparse;
   for (auto& module : {model.user_embedding, model.item_embedding, model.user_bias, model.item_bias})
     (model.config().sparse ? sparse : dense).push_back(module->weight);
-  if (!dense.empty()) o.dense = std::make_unique<optim::Adam>(dense, optim::AdamOptions(lr));
-  if (!sparse.empty()) o.sparse = std::make_unique<optim::SparseAdam>(sparse, optim::SparseAdamOptions(lr));
-  return o;
+  return SparseDenseOptimizers(dense, sparse, lr);
 }
 
 }  // namespace
@@ -133,7 +118,7 @@ int run_train(const CommandLine& cli) {
   config.num_users = data.users.size();
   config.num_items = data.items.size();
   MatrixFactorization model(config, mu);
-  Optimizers optimizers = make_optimizers(model, lr);
+  SparseDenseOptimizers optimizers = make_optimizers(model, lr);
   fmt::print("model: dim {}, {} parameters, {} (lr {:g}, l2 {:g})\n", config.dim, model.num_parameters(),
              config.sparse ? "SparseAdam on the row-sparse table gradients" : "Adam", lr, l2);
 

@@ -4,6 +4,7 @@
 // prints, evaluates, writes metrics and checkpoints (docs/distributed.md).
 #include "apps/text_classifier/trainer.h"
 
+#include "apps/common/optimizers.h"
 #include "apps/text_classifier/checkpoint.h"
 #include "apps/text_classifier/common.h"
 #include "apps/text_classifier/plot.h"
@@ -92,30 +93,12 @@ data::PretrainedVectors load_pretrained(const std::string& path, const data::Voc
   return header ? data::load_word2vec_text(path, vocab) : data::load_glove(path, vocab);
 }
 
-struct Optimizers {
-  std::unique_ptr<optim::Adam> dense;
-  std::unique_ptr<optim::SparseAdam> sparse;  // the embedding, with --sparse
-  void zero_grad() {
-    if (dense) dense->zero_grad();
-    if (sparse) sparse->zero_grad();
-  }
-  void step() {
-    if (dense) dense->step();
-    if (sparse) sparse->step();
-  }
-};
-
 // The seed's recipe: Adam for everything, or SparseAdam for a sparse embedding and Adam for the rest.
-Optimizers make_optimizers(TextClassifier& model, double lr) {
-  Optimizers o;
-  std::vector<Tensor> dense_params;
-  for (auto& [name, p] : model.named_parameters()) {
-    if (!p.requires_grad()) continue;  // a frozen pretrained embedding
-    if (model.config().sparse && name == "embedding.weight") o.sparse = std::make_unique<optim::SparseAdam>(std::vector<Tensor>{p}, optim::SparseAdamOptions(lr));
-    else dense_params.push_back(p);
-  }
-  if (!dense_params.empty()) o.dense = std::make_unique<optim::Adam>(dense_params, optim::AdamOptions(lr));
-  return o;
+SparseDenseOptimizers make_optimizers(TextClassifier& model, double lr) {
+  std::vector<Tensor> dense, sparse;
+  for (auto& [name, p] : model.named_parameters())
+    (model.config().sparse && name == "embedding.weight" ? sparse : dense).push_back(p);
+  return SparseDenseOptimizers(dense, sparse, lr);
 }
 
 struct EpochMetrics {
@@ -171,7 +154,7 @@ int train(const CommandLine& cli) {
     model->embedding->weight.copy_(vectors.weight);  // the pad row stays zero: the loader zeroes it
     if (cli.flag("freeze")) model->embedding->weight.requires_grad_(false);
   }
-  Optimizers optimizers = make_optimizers(*model, lr);
+  SparseDenseOptimizers optimizers = make_optimizers(*model, lr);
   std::int64_t start_epoch = 0;
   std::vector<EpochMetrics> history;
   if (!resume_from.empty()) {
