@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -135,13 +136,24 @@ inline Bound gemm_lower_bound(const std::vector<Gemm>& gemms, int repeats = 21) 
   return total;
 }
 
-// Copy bandwidth in GB/s, counting bytes read plus bytes written (memcpy of a 64 MiB buffer, far
-// larger than the caches). Bytes moved / this = the memory lower bound of gathers and optimizers.
-inline double copy_bandwidth_gbs(int repeats = 9) {
-  const std::size_t bytes = std::size_t{64} << 20;
-  std::vector<char> src(bytes, 1), dst(bytes, 0);
-  const Timing t = measure([&] { std::memcpy(dst.data(), src.data(), bytes); }, 2, repeats);
-  return 2.0 * bytes / (t.median_ms * 1e6);
+// Copy bandwidth in GB/s for a job that moves `bytes` (read plus written): memcpy of bytes / 2 from
+// one buffer to another, the best of `repeats` (the least disturbed run on a shared machine), with
+// the buffers warm, as a workload's reused buffers are. Bytes moved / this = the memory lower bound
+// of gathers and optimizer steps.
+inline double copy_bandwidth_gbs(double bytes, int repeats = 21) {
+  const std::size_t half = static_cast<std::size_t>(bytes / 2);
+  std::vector<char> src(half, 1), dst(half, 0);
+  const Timing t = measure([&] { std::memcpy(dst.data(), src.data(), half); }, 3, repeats);
+  return 2.0 * half / (t.min_ms * 1e6);
+}
+
+// The memory lower bound of moving `bytes`, in ms, as the JSON members of a result.
+inline std::string memory_bound_json(double bytes) {
+  const double ms = bytes / (copy_bandwidth_gbs(bytes) * 1e6);
+  char text[160];
+  std::snprintf(text, sizeof text, "\"bound_ms\": %.6f, \"bound_cpu_ms\": %.6f, \"bound\": \"memory\", \"mbytes\": %.3f",
+                ms, ms, bytes / 1e6);
+  return text;
 }
 
 // One result line. `extra` is more JSON members, e.g. R"("lower_bound_ms": 1.5)", or empty.
@@ -156,11 +168,12 @@ inline void report(const char* bench, const std::string& workload, int threads, 
 }
 
 // The command line every bench shares: --threads N, --repeats K (scales the repetition counts),
-// --only a,b (workload names).
+// --only a,b (workload names); any other --name value pair is kept in `values`.
 struct Args {
   int threads = 1;
   double repeat_scale = 1.0;
   std::vector<std::string> only;
+  std::map<std::string, std::string> values;
 
   Args(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -174,8 +187,10 @@ struct Args {
           only.push_back(value.substr(start, comma - start));
           start = comma + 1;
         }
+      } else if (flag.rfind("--", 0) == 0) {
+        values[flag.substr(2)] = value;
       } else {
-        std::fprintf(stderr, "unknown option %s; expected --threads N, --repeats K or --only a,b\n", flag.c_str());
+        std::fprintf(stderr, "unexpected argument %s; expected --name value pairs\n", flag.c_str());
         std::exit(2);
       }
     }
