@@ -1,8 +1,9 @@
-// Matrix products: gemm, mm, bmm and matmul, all through OpenBLAS's sgemm/dgemm.
-// This is the only kernel file that includes cblas.h. A transposed view reaches BLAS as a
+// Matrix products: gemm, mm, bmm and matmul, through OpenBLAS's sgemm/dgemm, or for float32 on
+// AVX-512 CPUs through ember's own kernel (core/sgemm_avx512.cpp). The only file including cblas.h. A transposed view reaches BLAS as a
 // transpose flag; an operand is copied only when neither its rows nor its columns are unit-stride.
 #include "core/dispatch.h"
 #include "core/kernels.h"
+#include "core/sgemm_avx512.h"
 #include "core/strided_loop.h"
 
 #include <cblas.h>
@@ -13,6 +14,8 @@
 
 namespace ember::kernels {
 namespace {
+
+constexpr double kOwnSgemmMinFlops = 1 << 15;
 
 // How a [rows, cols] matrix with the given strides looks to row-major BLAS: as stored
 // (unit column stride, ld = row stride) or as the transpose of a stored matrix (unit row stride,
@@ -117,6 +120,14 @@ void gemm_one(const Operand& a, const T* pa, const Operand& b, const T* pb, T* c
   const auto ta = a.layout.transposed ? CblasTrans : CblasNoTrans;
   const auto tb = b.layout.transposed ? CblasTrans : CblasNoTrans;
   const int lda = static_cast<int>(a.layout.ld), ldb = static_cast<int>(b.layout.ld);
+  if constexpr (std::is_same_v<T, float>) {
+    // ember's AVX-512 kernel (core/sgemm_avx512.cpp) where the CPU has it; tiny products stay with
+    // OpenBLAS, whose fixed costs are lower.
+    if (avx512::enabled() && 2.0 * n * m * k >= kOwnSgemmMinFlops) {
+      avx512::sgemm(a.layout.transposed, b.layout.transposed, n, m, k, alpha, pa, lda, pb, ldb, beta, c, ldc);
+      return;
+    }
+  }
   if constexpr (std::is_same_v<T, float>)
     cblas_sgemm(CblasRowMajor, ta, tb, int(n), int(m), int(k), alpha, pa, lda, pb, ldb, beta, c, int(ldc));
   else
