@@ -33,21 +33,16 @@ double sparse_update_bytes(const Tensor& indices) {
   return n * (row + 8) + 6.0 * unique_count(indices) * row;
 }
 
-std::string bound_json(double bytes, double bandwidth_gbs) {
-  return fmt::format("\"bound_ms\": {:.6f}, \"bound_cpu_ms\": {:.6f}, \"bound\": \"memory\", \"mbytes\": {:.3f}",
-                     bytes / (bandwidth_gbs * 1e6), bytes / (bandwidth_gbs * 1e6), bytes / 1e6);
-}
-
-void gather(const bench::Args& args, double bandwidth) {
+void gather(const bench::Args& args) {
   manual_seed(0);
   nn::Embedding emb(nn::EmbeddingOptions(kRows, kDim).sparse(true));
   const Tensor indices = batch_indices(kRows, 1);
   const bench::Timing t = bench::measure([&] { emb.forward(indices); }, 5, args.repeats(200));
   const double bytes = indices.numel() * (2.0 * kDim * 4 + 8);  // read and write each row, read its index
-  bench::report("embedding", "gather", args.threads, t, bound_json(bytes, bandwidth));
+  bench::report("embedding", "gather", args.threads, t, bench::memory_bound_json(bytes));
 }
 
-void sparse_step(const bench::Args& args, double bandwidth) {
+void sparse_step(const bench::Args& args) {
   manual_seed(0);
   nn::Embedding emb(nn::EmbeddingOptions(kRows, kDim).sparse(true));
   optim::SparseAdam adam(emb.parameters(), optim::SparseAdamOptions(1e-3));
@@ -65,10 +60,10 @@ void sparse_step(const bench::Args& args, double bandwidth) {
       },
       5, args.repeats(100));
   bench::report("embedding", "sparse_step", args.threads, t,
-                bound_json(indices.numel() * kDim * 4.0 + sparse_update_bytes(indices), bandwidth));
+                bench::memory_bound_json(indices.numel() * kDim * 4.0 + sparse_update_bytes(indices)));
 }
 
-void sparse_adam(const bench::Args& args, double bandwidth, std::int64_t rows, const char* name) {
+void sparse_adam(const bench::Args& args, std::int64_t rows, const char* name) {
   manual_seed(0);
   Tensor table = randn({rows, kDim}).requires_grad_();
   optim::SparseAdam adam({table}, optim::SparseAdamOptions(1e-3));
@@ -76,7 +71,7 @@ void sparse_adam(const bench::Args& args, double bandwidth, std::int64_t rows, c
   const SparseTensor grad(indices, randn({indices.numel(), kDim}), {rows, kDim});
   const bench::Timing t =
       bench::measure([&] { table.set_sparse_grad(grad); }, [&] { adam.step(); }, 5, args.repeats(100));
-  bench::report("embedding", name, args.threads, t, bound_json(sparse_update_bytes(indices), bandwidth));
+  bench::report("embedding", name, args.threads, t, bench::memory_bound_json(sparse_update_bytes(indices)));
 }
 
 // The whole job in this process: what it adds to the resident set at its peak.
@@ -108,10 +103,9 @@ int main(int argc, char** argv) {
     memory(args);
     return 0;
   }
-  const double bandwidth = bench::copy_bandwidth_gbs();
-  if (args.wants("gather")) gather(args, bandwidth);
-  if (args.wants("sparse_step")) sparse_step(args, bandwidth);
-  if (args.wants("sparse_adam_10k")) sparse_adam(args, bandwidth, 10'000, "sparse_adam_10k");
-  if (args.wants("sparse_adam_1m")) sparse_adam(args, bandwidth, kRows, "sparse_adam_1m");
+  if (args.wants("gather")) gather(args);
+  if (args.wants("sparse_step")) sparse_step(args);
+  if (args.wants("sparse_adam_10k")) sparse_adam(args, 10'000, "sparse_adam_10k");
+  if (args.wants("sparse_adam_1m")) sparse_adam(args, kRows, "sparse_adam_1m");
   return 0;
 }
