@@ -1,11 +1,13 @@
 # ember: the two commands of the set-up contract, plus a few conveniences.
 #   make train   install what is missing, build (Release), train the seed's text classifier
 #   make test    install what is missing, build, run the whole test suite through ctest
+#   make test-sanitize   the same suite built with AddressSanitizer + UBSan (build-sanitize/)
+#   make fuzz    build the fuzz targets with clang/libFuzzer, replay their corpora, fuzz briefly
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: bootstrap configure build train test bench clean
+.PHONY: bootstrap configure build train test test-sanitize fuzz bench clean
 
 bootstrap:
 	@bash scripts/bootstrap $(BOOTSTRAP_ARGS)
@@ -37,5 +39,30 @@ test: BOOTSTRAP_ARGS = --test
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
+# Sanitized suite: every leak, out-of-bounds access or UB report fails the test that caused it.
+# SANITIZE_EXCLUDE (a ctest regex) leaves out tests too slow under ASan; docs/reliability.md says which.
+SANITIZE_DIR ?= build-sanitize
+SANITIZE_EXCLUDE ?=
+SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=0 \
+                UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+test-sanitize: BOOTSTRAP_ARGS = --test
+test-sanitize: bootstrap
+	@cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=Debug -DEMBER_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(SANITIZE_DIR) -j $(JOBS)
+	@cd $(SANITIZE_DIR) && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) $(if $(SANITIZE_EXCLUDE),-E "$(SANITIZE_EXCLUDE)")
+
+# Fuzzing: clang/libFuzzer builds of tests/fuzz (with ASan + UBSan), each target replayed over its
+# seed corpus, then fuzzed for FUZZ_SECONDS. clang is installed here only, for this step.
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 30
+
+fuzz:
+	@bash scripts/bootstrap clang-14 libclang-rt-14-dev
+	@cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14 \
+	       -DEMBER_SANITIZE=ON -DEMBER_FUZZ=ON -DEMBER_BUILD_APPS=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_all
+	@bash scripts/run_fuzz $(FUZZ_DIR) $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)

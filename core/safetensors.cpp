@@ -111,6 +111,16 @@ SafetensorsFile load_safetensors(const std::string& path) {
         for (auto m = it.value().begin(); m != it.value().end(); ++m) result.metadata[m.key()] = m.value().get<std::string>();
         continue;
       }
+      // Integers only: nlohmann converts a float such as 1e22 to int64 with undefined behaviour.
+      const auto integers = [](const nlohmann::ordered_json& list, bool non_negative) {
+        return list.is_array() && std::all_of(list.begin(), list.end(), [&](const auto& v) {
+                 return non_negative ? v.is_number_unsigned() : v.is_number_integer();
+               });
+      };
+      EMBER_CHECK(integers(it.value().at("shape"), false) && integers(it.value().at("data_offsets"), true), IoError,
+                  "{}: tensor \"{}\" needs a list of integers as shape and two non-negative integers as "
+                  "data_offsets",
+                  path, it.key());
       Entry e{it.key(), parse_dtype(it.value().at("dtype").get<std::string>(), path, it.key()),
               it.value().at("shape").get<Shape>(), 0, 0};
       auto offsets = it.value().at("data_offsets").get<std::vector<std::uint64_t>>();
@@ -118,12 +128,17 @@ SafetensorsFile load_safetensors(const std::string& path) {
       e.begin = offsets[0];
       e.end = offsets[1];
       std::uint64_t count = 1;
-      // A zero dim makes the tensor empty whatever the other dims are: no overflow to guard against.
+      // A zero dim makes the tensor empty, so the data bound does not apply; the other dims must
+      // still multiply to at most INT64_MAX, or the tensor's strides would overflow.
       const bool has_zero_dim = std::find(e.shape.begin(), e.shape.end(), 0) != e.shape.end();
+      std::uint64_t nonzero_product = 1;
       for (std::int64_t s : e.shape) {
-        EMBER_CHECK(s >= 0 && (has_zero_dim || count <= data_size / static_cast<std::uint64_t>(s)), IoError,
-                    "{}: tensor \"{}\" has invalid shape {}", path, e.name, shape_str(e.shape));
-        count *= static_cast<std::uint64_t>(s);
+        const auto n = static_cast<std::uint64_t>(s);
+        EMBER_CHECK(s >= 0 && (has_zero_dim || count <= data_size / n) &&
+                        (s == 0 || nonzero_product <= static_cast<std::uint64_t>(INT64_MAX) / n),
+                    IoError, "{}: tensor \"{}\" has invalid shape {}", path, e.name, shape_str(e.shape));
+        count *= n;
+        if (s > 0) nonzero_product *= n;
       }
       EMBER_CHECK(e.begin <= e.end && e.end <= data_size && e.end - e.begin == count * element_size(e.dtype), IoError,
                   "{}: tensor \"{}\" ({} {}) claims bytes [{}, {}) but the data section has {} bytes; the file is "
@@ -139,6 +154,12 @@ SafetensorsFile load_safetensors(const std::string& path) {
     in.seekg(static_cast<std::streamoff>(8 + header_size + e.begin));
     if (e.end > e.begin) in.read(static_cast<char*>(t.raw_data()), static_cast<std::streamsize>(e.end - e.begin));
     EMBER_CHECK(in.good(), IoError, "{}: reading tensor \"{}\" failed", path, e.name);
+    if (e.dtype == kBool) {  // any other byte is not a valid C++ bool: reading it would be undefined
+      const auto* bytes = static_cast<const unsigned char*>(t.raw_data());
+      for (std::uint64_t i = 0; i < e.end - e.begin; ++i)
+        EMBER_CHECK(bytes[i] <= 1, IoError, "{}: BOOL tensor \"{}\" holds the byte {:#04x} at element {}; expected 0 or 1",
+                    path, e.name, bytes[i], i);
+    }
     result.tensors.emplace_back(e.name, std::move(t));
   }
   return result;

@@ -11,6 +11,7 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <string_view>
 #include <unordered_map>
@@ -66,6 +67,26 @@ std::int64_t count_lines(const std::string& path) {
   while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0)
     lines += std::count(chunk.begin(), chunk.begin() + in.gcount(), '\n');
   return lines;
+}
+
+// The file's size in bytes, to bound what a header may claim before anything is allocated.
+std::int64_t file_bytes(const std::string& path) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  return error ? 0 : static_cast<std::int64_t>(size);
+}
+
+// How many vectors of `dim` numbers a file of `bytes` bytes can hold at most, each entry taking
+// at least `entry_bytes(dim)` bytes. A header or a first line that claims more must not make the
+// loader allocate for it: a 20-byte file saying "999999999999 300" would ask for a terabyte.
+// Throws when not even one vector of that dimension fits.
+std::int64_t rows_that_fit(const char* op, const std::string& path, std::int64_t dim, std::int64_t bytes_per_number,
+                           std::int64_t claimed_rows) {
+  const std::int64_t bytes = file_bytes(path);
+  EMBER_CHECK(dim <= bytes / bytes_per_number, IoError,
+              "{}: {}: dimension {} cannot fit in a file of {} bytes; expected at most {} numbers per vector", op,
+              path, dim, bytes, bytes / bytes_per_number);
+  return std::min(claimed_rows, bytes / (bytes_per_number * dim + 1) + 1);
 }
 
 // Decides which words are kept and writes their rows into the result.
@@ -184,14 +205,15 @@ PretrainedVectors read_text(Format format, const std::string& path, Collector& c
       EMBER_CHECK(fields.size() == 2 && parse_count(fields[0], announced) && parse_count(fields[1], dim), IoError,
                   "{}: {}:{}: expected a header \"<count> <dim>\" of two positive integers; line: {}", op, path, line_no,
                   quote(line));
-      collector.start(dim, announced, path);
+      // Each number takes at least 2 bytes ("1 ").
+      collector.start(dim, rows_that_fit(op, path, dim, 2, announced), path);
       continue;
     }
     const std::int64_t numbers = static_cast<std::int64_t>(fields.size()) - 1;
     if (!collector.started()) {
       EMBER_CHECK(numbers >= 1, IoError, "{}: {}:{}: expected a word followed by its vector; line: {}", op, path,
                   line_no, quote(line));
-      collector.start(numbers, count_lines(path), path);
+      collector.start(numbers, rows_that_fit(op, path, numbers, 2, count_lines(path)), path);
       first_vector_line = line_no;
     }
     EMBER_CHECK(numbers == collector.dim(), IoError, "{}: {}:{}: wrong number of fields: {} numbers after the word; "
@@ -224,7 +246,7 @@ PretrainedVectors read_binary(const std::string& path, Collector& collector) {
   std::int64_t count = 0, dim = 0;
   EMBER_CHECK(fields.size() == 2 && parse_count(fields[0], count) && parse_count(fields[1], dim), IoError,
               "{}: {}:1: expected a header \"<count> <dim>\" of two positive integers; line: {}", op, path, quote(line));
-  collector.start(dim, count, path);
+  collector.start(dim, rows_that_fit(op, path, dim, 4, count), path);  // 4 bytes per float32
   std::vector<float> raw(dim);
   std::vector<double> values(dim);
   std::string word;

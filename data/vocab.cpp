@@ -123,9 +123,11 @@ Vocab Vocab::load(const std::string& path) {
     EMBER_CHECK(json.value("format", "") == kFormat, IoError,
                 "Vocab::load: {} is not an ember vocabulary (no \"format\": \"{}\")", path,
                 kFormat);
-    EMBER_CHECK(json.value("version", 0) == kVersion, IoError,
-                "Vocab::load: {} has version {}; expected {}", path, json.value("version", 0),
-                kVersion);
+    // Compared as JSON: reading a float such as 1e300 as an int would be undefined behaviour.
+    const auto version = json.find("version");
+    EMBER_CHECK(version != json.end() && version->is_number_integer() && *version == kVersion, IoError,
+                "Vocab::load: {} has version {}; expected {}", path,
+                version == json.end() ? "none" : version->dump(), kVersion);
     return Vocab(json.at("tokens").get<std::vector<std::string>>(),
                  json.at("pad_token").get<std::string>(), json.at("unk_token").get<std::string>());
   } catch (const nlohmann::json::exception& error) {

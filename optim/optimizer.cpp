@@ -193,6 +193,8 @@ struct StateReader : StateVisitor {
 
   void step(std::int64_t& step) override {
     EMBER_CHECK(entry.contains("step"), ValueError, "{}: loaded state '{}' has no step count", op, prefix);
+    EMBER_CHECK(entry.at("step").is_number_integer(), ValueError, "{}: loaded state '{}' has step {}; expected an integer",
+                op, prefix, entry.at("step").dump());
     step = entry.at("step").get<std::int64_t>();
     EMBER_CHECK(step >= 0, ValueError, "{}: loaded state '{}' has step {}; expected step >= 0", op, prefix, step);
   }
