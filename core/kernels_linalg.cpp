@@ -197,6 +197,36 @@ void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, 
   c.bump_version();
 }
 
+PackedRhs pack_rhs(const Tensor& b, bool transpose_b) {
+  EMBER_CHECK(b.defined() && b.dim() == 2, ShapeError, "pack_rhs: B has shape {}; expected a 2-D tensor",
+              b.defined() ? shape_str(b.shape()) : "undefined");
+  PackedRhs packed{b, transpose_b, Tensor()};
+  const Operand ob = make_operand(b, transpose_b, Side::kRight);
+  const std::int64_t k = ob.rows, m = ob.cols;
+  if (b.dtype() != kFloat32 || !avx512::enabled() || k == 0 || m == 0) return packed;
+  packed.packed = empty({avx512::packed_size(k, m)}, kFloat32);
+  avx512::pack(ob.layout.transposed, ob.tensor.data_ptr<float>(), ob.layout.ld, k, m, packed.packed.data_ptr<float>());
+  return packed;
+}
+
+void gemm(const Tensor& a, bool transpose_a, const PackedRhs& b, const Tensor& c, double alpha, double beta) {
+  if (!b.packed.defined() || a.dtype() != kFloat32 || c.dtype() != kFloat32 || a.dim() != 2 || c.dim() != 2 ||
+      !c.is_contiguous()) {
+    gemm(a, transpose_a, b.b, b.transpose, c, alpha, beta);  // also the path that reports bad arguments
+    return;
+  }
+  const Operand oa = make_operand(a, transpose_a, Side::kLeft);
+  const std::int64_t k = b.transpose ? b.b.size(1) : b.b.size(0), m = b.transpose ? b.b.size(0) : b.b.size(1);
+  EMBER_CHECK(oa.cols == k && c.size(0) == oa.rows && c.size(1) == m, ShapeError,
+              "gemm: op(A) is [{}, {}], op(B) is [{}, {}] and C is {}; expected [n, k] x [k, m] -> [n, m]", oa.rows,
+              oa.cols, k, m, shape_str(c.shape()));
+  for (std::int64_t v : {oa.rows, k, m, oa.layout.ld}) check_blas_int(v, "gemm");
+  if (oa.rows > 0)
+    avx512::sgemm_packed(oa.layout.transposed, oa.rows, m, k, static_cast<float>(alpha), oa.tensor.data_ptr<float>(),
+                         oa.layout.ld, b.packed.data_ptr<float>(), static_cast<float>(beta), c.data_ptr<float>(), m);
+  c.bump_version();
+}
+
 Tensor mm(const Tensor& a, const Tensor& b) {
   check_operands(a, b, "mm");
   EMBER_CHECK(a.dim() == 2 && b.dim() == 2, ShapeError, "mm: shapes {} and {}; expected two 2-D tensors",

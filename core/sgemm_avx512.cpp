@@ -43,6 +43,14 @@ PackBuffers& pack_buffers() {
   return buffers;
 }
 
+std::int64_t round_up(std::int64_t x, std::int64_t multiple) { return (x + multiple - 1) / multiple * multiple; }
+
+// Where pack() puts the block of columns j0.. (cols of them) and depth steps p0..: every earlier
+// column block is kNC wide (a multiple of kNR), each over all k steps.
+std::int64_t packed_offset(std::int64_t k, std::int64_t j0, std::int64_t p0, std::int64_t cols) {
+  return j0 * k + p0 * round_up(cols, kNR);
+}
+
 // Everything from here to the pop runs only when enabled() said the CPU has AVX-512F.
 #pragma GCC push_options
 #pragma GCC target("avx512f,fma")
@@ -150,26 +158,36 @@ void micro_kernel(std::int64_t depth, const float* pa, const float* pb, float* c
 }
 
 // One thread's product: blocks of kNC columns of op(B), kKC steps of depth, kMC rows of op(A).
+// op(B) is packed here, block by block, unless `packed_b` already holds all of it (from pack()).
 void sgemm_serial(bool ta, bool tb, std::int64_t n, std::int64_t m, std::int64_t k, float alpha, const float* a,
-                  std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc) {
+                  std::int64_t lda, const float* b, std::int64_t ldb, const float* packed_b, float beta, float* c,
+                  std::int64_t ldc) {
   PackBuffers& buffers = pack_buffers();
   float* packed_a = buffers.a.get();
-  float* packed_b = buffers.b.get();
   for (std::int64_t j0 = 0; j0 < m; j0 += kNC) {
     const std::int64_t cols = std::min(kNC, m - j0);
     for (std::int64_t p0 = 0; p0 < k; p0 += kKC) {
       const std::int64_t depth = std::min(kKC, k - p0);
-      pack_b(tb, b, ldb, p0, depth, j0, cols, packed_b);
+      const float* block_b = packed_b != nullptr ? packed_b + packed_offset(k, j0, p0, cols) : buffers.b.get();
+      if (packed_b == nullptr) pack_b(tb, b, ldb, p0, depth, j0, cols, buffers.b.get());
       for (std::int64_t i0 = 0; i0 < n; i0 += kMC) {
         const std::int64_t rows = std::min(kMC, n - i0);
         pack_a(ta, a, lda, i0, rows, p0, depth, packed_a);
         // One B panel (L1) against every A panel of the block (L2), then the next B panel.
         for (std::int64_t q = 0; q < cols; q += kNR)
           for (std::int64_t r = 0; r < rows; r += kMR)
-            micro_kernel(depth, packed_a + r * depth, packed_b + q * depth, c + (i0 + r) * ldc + j0 + q, ldc,
+            micro_kernel(depth, packed_a + r * depth, block_b + q * depth, c + (i0 + r) * ldc + j0 + q, ldc,
                          std::min(kMR, rows - r), std::min(kNR, cols - q), alpha, beta, p0 == 0);
       }
     }
+  }
+}
+
+void pack_all(bool tb, const float* b, std::int64_t ldb, std::int64_t k, std::int64_t m, float* out) {
+  for (std::int64_t j0 = 0; j0 < m; j0 += kNC) {
+    const std::int64_t cols = std::min(kNC, m - j0);
+    for (std::int64_t p0 = 0; p0 < k; p0 += kKC)
+      pack_b(tb, b, ldb, p0, std::min(kKC, k - p0), j0, cols, out + packed_offset(k, j0, p0, cols));
   }
 }
 
@@ -189,21 +207,42 @@ bool enabled() {
 void sgemm(bool ta, bool tb, std::int64_t n, std::int64_t m, std::int64_t k, float alpha, const float* a,
            std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc) {
   if (get_num_threads() <= 1 || 2.0 * n * m * k < kParallelFlops) {
-    sgemm_serial(ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    sgemm_serial(ta, tb, n, m, k, alpha, a, lda, b, ldb, nullptr, beta, c, ldc);
     return;
   }
   // Several threads: each takes whole tiles of the longer side of C, with its own packing buffers.
   if (m >= n) {
     parallel_for(0, (m + kNR - 1) / kNR, 1, [&](std::int64_t t0, std::int64_t t1) {
       const std::int64_t j0 = t0 * kNR, cols = std::min(m, t1 * kNR) - j0;
-      sgemm_serial(ta, tb, n, cols, k, alpha, a, lda, tb ? b + j0 * ldb : b + j0, ldb, beta, c + j0, ldc);
+      sgemm_serial(ta, tb, n, cols, k, alpha, a, lda, tb ? b + j0 * ldb : b + j0, ldb, nullptr, beta, c + j0, ldc);
     });
   } else {
     parallel_for(0, (n + kMR - 1) / kMR, 1, [&](std::int64_t t0, std::int64_t t1) {
       const std::int64_t i0 = t0 * kMR, rows = std::min(n, t1 * kMR) - i0;
-      sgemm_serial(ta, tb, rows, m, k, alpha, ta ? a + i0 : a + i0 * lda, lda, b, ldb, beta, c + i0 * ldc, ldc);
+      sgemm_serial(ta, tb, rows, m, k, alpha, ta ? a + i0 : a + i0 * lda, lda, b, ldb, nullptr, beta, c + i0 * ldc,
+                   ldc);
     });
   }
+}
+
+std::int64_t packed_size(std::int64_t k, std::int64_t m) { return round_up(m, kNR) * k; }
+
+void pack(bool tb, const float* b, std::int64_t ldb, std::int64_t k, std::int64_t m, float* out) {
+  pack_all(tb, b, ldb, k, m, out);
+}
+
+void sgemm_packed(bool ta, std::int64_t n, std::int64_t m, std::int64_t k, float alpha, const float* a,
+                  std::int64_t lda, const float* packed_b, float beta, float* c, std::int64_t ldc) {
+  if (get_num_threads() <= 1 || 2.0 * n * m * k < kParallelFlops) {
+    sgemm_serial(ta, false, n, m, k, alpha, a, lda, nullptr, 0, packed_b, beta, c, ldc);
+    return;
+  }
+  // op(B) is shared and read-only: the threads split the rows of C.
+  parallel_for(0, (n + kMR - 1) / kMR, 1, [&](std::int64_t t0, std::int64_t t1) {
+    const std::int64_t i0 = t0 * kMR, rows = std::min(n, t1 * kMR) - i0;
+    sgemm_serial(ta, false, rows, m, k, alpha, ta ? a + i0 : a + i0 * lda, lda, nullptr, 0, packed_b, beta,
+                 c + i0 * ldc, ldc);
+  });
 }
 
 }  // namespace ember::kernels::avx512

@@ -16,4 +16,13 @@ bool enabled();
 void sgemm(bool transpose_a, bool transpose_b, std::int64_t n, std::int64_t m, std::int64_t k, float alpha,
            const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc);
 
+// op(B) [k, m] (B itself, ldb, or with transpose_b the transpose of a [m, k] B) copied once into the
+// layout the kernel reads, for products that reuse it: packed_size(k, m) floats at `out`.
+std::int64_t packed_size(std::int64_t k, std::int64_t m);
+void pack(bool transpose_b, const float* b, std::int64_t ldb, std::int64_t k, std::int64_t m, float* out);
+
+// sgemm with op(B) from pack(): the same product without copying op(B) again.
+void sgemm_packed(bool transpose_a, std::int64_t n, std::int64_t m, std::int64_t k, float alpha, const float* a,
+                  std::int64_t lda, const float* packed_b, float beta, float* c, std::int64_t ldc);
+
 }  // namespace ember::kernels::avx512
