@@ -83,3 +83,26 @@ TEST_CASE("sgemm: the multi-threaded split gives the single-threaded result", "[
   check_gemm(1029, 64, 128, true, false, 1.0, 0.0);  // split by rows
   set_num_threads(threads_before);
 }
+
+TEST_CASE("gemm with a packed right operand equals gemm with the operand itself", "[core]") {
+  manual_seed(14);
+  for (const auto& [n, m, k] : std::vector<std::array<std::int64_t, 3>>{{3, 5, 7}, {16, 512, 128}, {33, 1030, 300}})
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) {
+        INFO("n " << n << " m " << m << " k " << k << " ta " << ta << " tb " << tb);
+        const Tensor a = randn(ta ? Shape{k, n} : Shape{n, k}), b = randn(tb ? Shape{m, k} : Shape{k, m});
+        const kernels::PackedRhs packed = kernels::pack_rhs(b, tb);
+        Tensor expected = randn({n, m}), actual = kernels::clone(expected);
+        kernels::gemm(a, ta, b, tb, expected, 0.5, 1.0);
+        kernels::gemm(a, ta, packed, actual, 0.5, 1.0);
+        testing::require_close(actual, expected, 1e-5, 1e-5);
+      }
+  // The fallback (float64: nothing packed) and the shape check.
+  const Tensor a = randn({4, 6}, kFloat64), b = randn({6, 5}, kFloat64);
+  Tensor c = zeros({4, 5}, kFloat64);
+  kernels::gemm(a, false, kernels::pack_rhs(b, false), c);
+  testing::require_close(c, kernels::mm(a, b), 1e-12, 1e-12);
+  Tensor wrong = zeros({4, 6});
+  REQUIRE_THROWS_WITH(kernels::gemm(randn({4, 6}), false, kernels::pack_rhs(randn({6, 5}), false), wrong),
+                      Catch::Contains("gemm: op(A) is [4, 6], op(B) is [6, 5] and C is [4, 6]"));
+}
