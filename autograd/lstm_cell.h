@@ -1,6 +1,7 @@
 // The LSTM cell loops: forward and backward of one batch row, the only element-wise work of an
 // LSTM step. Written once, compiled twice, like PyTorch's per-CPU-capability kernels: for the
-// baseline ISA (ops_lstm.cpp) and with AVX2+FMA (lstm_cell_avx2.cpp), chosen at run time.
+// baseline ISA (ops_lstm.cpp), with AVX2+FMA (lstm_cell_avx2.cpp) and with AVX-512
+// (lstm_cell_avx512.cpp), chosen at run time.
 #pragma once
 
 #include "core/vec_math.h"
@@ -23,6 +24,8 @@ struct Kernels {
 
 // Defined in lstm_cell_avx2.cpp (x86-64 only); call only when the CPU has AVX2 and FMA.
 const Kernels<float>& avx2_float_kernels();
+// Defined in lstm_cell_avx512.cpp (x86-64 only); call only when the CPU has AVX-512F (and DQ).
+const Kernels<float>& avx512_float_kernels();
 
 // Internal linkage: every file that includes this compiles its own copy for its own ISA, so the
 // linker can never hand an AVX2 body to the baseline path.

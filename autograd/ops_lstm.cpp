@@ -41,12 +41,15 @@ inline bool is_valid(const std::int64_t* lengths, std::int64_t b, std::int64_t t
   return lengths == nullptr || t < lengths[b];
 }
 
-// The cell loops for this CPU: float uses the AVX2+FMA build when the CPU has both.
+// The cell loops for this CPU: float uses the AVX-512 build, else the AVX2+FMA one, where the CPU
+// has them.
 template <typename T>
 const lstm_cell::Kernels<T>& cell_kernels() {
 #if defined(__x86_64__) && defined(EMBER_LSTM_AVX2)
   if constexpr (std::is_same_v<T, float>) {
+    static const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
     static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (avx512) return lstm_cell::avx512_float_kernels();
     if (avx2) return lstm_cell::avx2_float_kernels();
   }
 #endif

@@ -517,7 +517,7 @@ TEST_CASE("inter-layer dropout: training only, never on h_n/c_n of a layer or th
 
 // ---- the cell loops: every build against the double one --------------------------------------
 
-TEST_CASE("LSTM cell loops: the baseline and the AVX2+FMA float builds match the double build", "[nn]") {
+TEST_CASE("LSTM cell loops: the baseline, AVX2+FMA and AVX-512 float builds match the double build", "[nn]") {
   manual_seed(14);
   const std::int64_t H = 37;  // not a multiple of the vector width: the loop tails run too
   const auto values = [](std::int64_t n, double scale) {
@@ -538,6 +538,8 @@ TEST_CASE("LSTM cell loops: the baseline and the AVX2+FMA float builds match the
 #if defined(__x86_64__)
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     builds.emplace_back("avx2+fma", &lstm_cell::avx2_float_kernels());
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))
+    builds.emplace_back("avx512", &lstm_cell::avx512_float_kernels());
 #endif
   const auto to_f = [](const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); };
   const auto close = [](const std::vector<float>& a, const std::vector<double>& e, const char* what) {
