@@ -19,7 +19,7 @@
 namespace ember::kernels::avx512 {
 namespace {
 
-constexpr std::int64_t kMR = 8;     // rows of C per micro-kernel call
+constexpr std::int64_t kMR = 8;     // rows of C per micro-kernel call (pack_a moves 8 floats at a time)
 constexpr std::int64_t kNR = 32;    // columns of C per micro-kernel call: two 16-float vectors
 constexpr std::int64_t kKC = 256;   // depth of a packed block: one B panel (kKC x kNR, 32 KiB) fits L1
 constexpr std::int64_t kMC = 128;   // rows of op(A) packed at once (kMC x kKC, 128 KiB: L2)
@@ -85,6 +85,8 @@ void pack_a(bool ta, const float* a, std::int64_t lda, std::int64_t i0, std::int
     std::int64_t p = 0;
     if (!ta && valid == kMR)  // rows of A (contiguous in p) become columns of the panel, 8 x 8 at a time
       for (; p + 8 <= depth; p += 8) transpose_8x8(a + (i0 + r) * lda + p0 + p, lda, out + p * kMR, kMR);
+    if (ta && valid == kMR)  // op(A)[i][p] = A[p][i]: the kMR values of step p are contiguous in A
+      for (; p < depth; ++p) _mm256_storeu_ps(out + p * kMR, _mm256_loadu_ps(a + (p0 + p) * lda + i0 + r));
     for (; p < depth; ++p)
       for (std::int64_t i = 0; i < kMR; ++i)
         out[p * kMR + i] = i >= valid ? 0.0f : ta ? a[(p0 + p) * lda + i0 + r + i] : a[(i0 + r + i) * lda + p0 + p];
