@@ -52,8 +52,12 @@ std::int64_t packed_offset(std::int64_t k, std::int64_t j0, std::int64_t p0, std
 }
 
 // Everything from here to the pop runs only when enabled() said the CPU has AVX-512F.
+#if defined(__clang__)  // clang ignores GCC's target pragma (the fuzz build uses clang)
+#pragma clang attribute push(__attribute__((target("avx512f,fma"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx512f,fma")
+#endif
 
 // dst[c * dst_ld + r] = src[r * ld + c] for r, c < 8: the classic 8 x 8 transpose in AVX registers
 // (interleave pairs of rows, then pairs of pairs, then swap 128-bit halves).
@@ -193,7 +197,11 @@ void pack_all(bool tb, const float* b, std::int64_t ldb, std::int64_t k, std::in
   }
 }
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
 }  // namespace
 
