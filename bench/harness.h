@@ -20,11 +20,6 @@
 #include <string>
 #include <vector>
 
-// OpenBLAS's sgemm, declared here so that the lower bound times OpenBLAS itself, not kernels::gemm
-// (which may use ember's own kernel). Row-major = 101, no transpose = 111, transpose = 112.
-extern "C" void cblas_sgemm(int order, int transa, int transb, int m, int n, int k, float alpha, const float* a,
-                            int lda, const float* b, int ldb, float beta, float* c, int ldc);
-
 namespace bench {
 
 inline long minor_faults() {
@@ -114,7 +109,7 @@ inline double gemm_flops(const std::vector<Gemm>& gemms) {
   return total;
 }
 
-// The FLOP lower bound of a workload: what OpenBLAS's sgemm alone needs for its products, each timed
+// The FLOP lower bound of a workload: what OpenBLAS sgemm alone needs for its products, each timed
 // at its own shape and transposes (median of `repeats`) with the current thread count. Both the
 // wall time and the CPU time (see cpu_ms) are summed.
 struct Bound {
@@ -130,14 +125,9 @@ inline Bound gemm_lower_bound(const std::vector<Gemm>& gemms, int repeats = 21) 
     Tensor c = ember::zeros({g.n, g.m});
     // Enough calls per sample that a sample lasts well over the clock's resolution.
     const int calls = static_cast<int>(std::clamp(2e6 / std::max(1.0, g.flops() / g.count), 1.0, 200.0));
-    const float *pa = a.data_ptr<float>(), *pb = b.data_ptr<float>();
-    float* pc = c.data_ptr<float>();
-    const int n = static_cast<int>(g.n), k = static_cast<int>(g.k), m = static_cast<int>(g.m);
     const Timing t = measure(
         [&] {
-          for (int i = 0; i < calls; ++i)
-            cblas_sgemm(101, g.transpose_a ? 112 : 111, g.transpose_b ? 112 : 111, n, m, k, 1.0f, pa,
-                        g.transpose_a ? n : k, pb, g.transpose_b ? k : m, 0.0f, pc, m);
+          for (int i = 0; i < calls; ++i) ember::kernels::gemm(a, g.transpose_a, b, g.transpose_b, c);
         },
         3, repeats);
     total.wall_ms += t.median_ms / calls * g.count;

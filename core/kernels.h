@@ -81,24 +81,13 @@ Tensor norm(const Tensor& x, double p = 2.0, const std::vector<std::int64_t>& di
 // Sums a broadcast gradient back down to `shape` (the inverse of expand).
 Tensor sum_to(const Tensor& x, const Shape& shape);
 
-// ---- linear algebra (OpenBLAS or ember's AVX-512 sgemm; transposed views are flags, not copies) --
+// ---- linear algebra (OpenBLAS; transposed views go to BLAS as flags, not copies) ---------
 Tensor mm(const Tensor& a, const Tensor& b);   // [n, k] x [k, m]
 Tensor bmm(const Tensor& a, const Tensor& b);  // [B, n, k] x [B, k, m]
 Tensor matmul(const Tensor& a, const Tensor& b);  // torch.matmul rules: 1-D, 2-D, batched
 // C = alpha * op(A) op(B) + beta * C for 2-D tensors; C must be contiguous.
 void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, const Tensor& c,
           double alpha = 1.0, double beta = 0.0);
-// A right operand op(B) prepared once for many products (an LSTM's W_hh over its time steps): on
-// AVX-512 CPUs a float32 op(B) is copied into the kernel's layout here, not again in every gemm.
-struct PackedRhs {
-  Tensor b;                // the operand, for the paths that do not use the packed copy
-  bool transpose = false;  // op(B) = B^T
-  Tensor packed;           // float32 op(B) in the AVX-512 kernel's layout, or undefined
-};
-PackedRhs pack_rhs(const Tensor& b, bool transpose_b);
-// The same as gemm(a, transpose_a, b.b, b.transpose, c, alpha, beta).
-void gemm(const Tensor& a, bool transpose_a, const PackedRhs& b, const Tensor& c, double alpha = 1.0,
-          double beta = 0.0);
 
 // ---- indexing ---------------------------------------------------------------------------
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index);

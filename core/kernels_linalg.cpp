@@ -1,9 +1,8 @@
-// Matrix products: gemm, mm, bmm and matmul, through OpenBLAS's sgemm/dgemm, or for float32 on
-// AVX-512 CPUs through ember's own kernel (core/sgemm_avx512.cpp). The only file including cblas.h. A transposed view reaches BLAS as a
+// Matrix products: gemm, mm, bmm and matmul, all through OpenBLAS's sgemm/dgemm.
+// This is the only kernel file that includes cblas.h. A transposed view reaches BLAS as a
 // transpose flag; an operand is copied only when neither its rows nor its columns are unit-stride.
 #include "core/dispatch.h"
 #include "core/kernels.h"
-#include "core/sgemm_avx512.h"
 #include "core/strided_loop.h"
 
 #include <cblas.h>
@@ -14,8 +13,6 @@
 
 namespace ember::kernels {
 namespace {
-
-constexpr double kOwnSgemmMinFlops = 1 << 15;
 
 // How a [rows, cols] matrix with the given strides looks to row-major BLAS: as stored
 // (unit column stride, ld = row stride) or as the transpose of a stored matrix (unit row stride,
@@ -120,14 +117,6 @@ void gemm_one(const Operand& a, const T* pa, const Operand& b, const T* pb, T* c
   const auto ta = a.layout.transposed ? CblasTrans : CblasNoTrans;
   const auto tb = b.layout.transposed ? CblasTrans : CblasNoTrans;
   const int lda = static_cast<int>(a.layout.ld), ldb = static_cast<int>(b.layout.ld);
-  if constexpr (std::is_same_v<T, float>) {
-    // ember's AVX-512 kernel (core/sgemm_avx512.cpp) where the CPU has it; tiny products stay with
-    // OpenBLAS, whose fixed costs are lower.
-    if (avx512::enabled() && 2.0 * n * m * k >= kOwnSgemmMinFlops) {
-      avx512::sgemm(a.layout.transposed, b.layout.transposed, n, m, k, alpha, pa, lda, pb, ldb, beta, c, ldc);
-      return;
-    }
-  }
   if constexpr (std::is_same_v<T, float>)
     cblas_sgemm(CblasRowMajor, ta, tb, int(n), int(m), int(k), alpha, pa, lda, pb, ldb, beta, c, int(ldc));
   else
@@ -194,36 +183,6 @@ void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, 
               "gemm: op(A) is [{}, {}], op(B) is [{}, {}] and C is {}; expected [n, k] x [k, m] -> [n, m]",
               oa.rows, oa.cols, ob.rows, ob.cols, shape_str(c.shape()));
   batched_gemm(oa, ob, {}, c, std::max<std::int64_t>(ob.cols, 1), alpha, beta, "gemm");
-  c.bump_version();
-}
-
-PackedRhs pack_rhs(const Tensor& b, bool transpose_b) {
-  EMBER_CHECK(b.defined() && b.dim() == 2, ShapeError, "pack_rhs: B has shape {}; expected a 2-D tensor",
-              b.defined() ? shape_str(b.shape()) : "undefined");
-  PackedRhs packed{b, transpose_b, Tensor()};
-  const Operand ob = make_operand(b, transpose_b, Side::kRight);
-  const std::int64_t k = ob.rows, m = ob.cols;
-  if (b.dtype() != kFloat32 || !avx512::enabled() || k == 0 || m == 0) return packed;
-  packed.packed = empty({avx512::packed_size(k, m)}, kFloat32);
-  avx512::pack(ob.layout.transposed, ob.tensor.data_ptr<float>(), ob.layout.ld, k, m, packed.packed.data_ptr<float>());
-  return packed;
-}
-
-void gemm(const Tensor& a, bool transpose_a, const PackedRhs& b, const Tensor& c, double alpha, double beta) {
-  if (!b.packed.defined() || a.dtype() != kFloat32 || c.dtype() != kFloat32 || a.dim() != 2 || c.dim() != 2 ||
-      !c.is_contiguous()) {
-    gemm(a, transpose_a, b.b, b.transpose, c, alpha, beta);  // also the path that reports bad arguments
-    return;
-  }
-  const Operand oa = make_operand(a, transpose_a, Side::kLeft);
-  const std::int64_t k = b.transpose ? b.b.size(1) : b.b.size(0), m = b.transpose ? b.b.size(0) : b.b.size(1);
-  EMBER_CHECK(oa.cols == k && c.size(0) == oa.rows && c.size(1) == m, ShapeError,
-              "gemm: op(A) is [{}, {}], op(B) is [{}, {}] and C is {}; expected [n, k] x [k, m] -> [n, m]", oa.rows,
-              oa.cols, k, m, shape_str(c.shape()));
-  for (std::int64_t v : {oa.rows, k, m, oa.layout.ld}) check_blas_int(v, "gemm");
-  if (oa.rows > 0)
-    avx512::sgemm_packed(oa.layout.transposed, oa.rows, m, k, static_cast<float>(alpha), oa.tensor.data_ptr<float>(),
-                         oa.layout.ld, b.packed.data_ptr<float>(), static_cast<float>(beta), c.data_ptr<float>(), m);
   c.bump_version();
 }
 
