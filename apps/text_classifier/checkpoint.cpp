@@ -53,6 +53,9 @@ void write_checkpoint(const std::string& dir, const std::function<void(const std
   fsync_path(staging);
   EMBER_CHECK(fs::exists(fs::path(staging) / kCompleteMarker), IoError, "checkpoint {}: {} was not written", dir,
               kCompleteMarker);
+  // A crash between the two renames below leaves the only complete checkpoint in DIR.old:
+  // put it back before anything deletes DIR.old.
+  if (!fs::exists(dir) && fs::exists(fs::path(old) / kCompleteMarker)) fs::rename(old, dir);
   fs::remove_all(old);
   if (fs::exists(dir)) fs::rename(dir, old);
   fs::rename(staging, dir);
