@@ -88,7 +88,9 @@ Tensor Tensor::grad() const {
 
 void Tensor::set_grad(const Tensor& grad) {
   if (grad.defined()) {
-    EMBER_CHECK(grad.shape() == shape() && grad.dtype() == dtype(), ShapeError,
+    EMBER_CHECK(grad.dtype() == dtype(), TypeError, "set_grad: gradient of dtype {} does not match the tensor's {} {}",
+                dtype_name(grad.dtype()), shape_str(shape()), dtype_name(dtype()));
+    EMBER_CHECK(grad.shape() == shape(), ShapeError,
                 "set_grad: gradient of shape {} and dtype {} does not match the tensor's {} {}",
                 shape_str(grad.shape()), dtype_name(grad.dtype()), shape_str(shape()), dtype_name(dtype()));
   }
@@ -108,7 +110,10 @@ SparseTensor Tensor::sparse_grad() const {
 }
 
 void Tensor::set_sparse_grad(const SparseTensor& grad) {
-  EMBER_CHECK(grad.shape == shape() && grad.dtype() == dtype(), ShapeError,
+  EMBER_CHECK(grad.dtype() == dtype(), TypeError,
+              "set_sparse_grad: gradient of dtype {} does not match the tensor's {} {}", dtype_name(grad.dtype()),
+              shape_str(shape()), dtype_name(dtype()));
+  EMBER_CHECK(grad.shape == shape(), ShapeError,
               "set_sparse_grad: gradient of shape {} and dtype {} does not match the tensor's {} {}",
               shape_str(grad.shape), dtype_name(grad.dtype()), shape_str(shape()), dtype_name(dtype()));
   auto& meta = meta_of(*this);

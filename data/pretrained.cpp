@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <string_view>
 #include <unordered_map>
@@ -104,6 +105,11 @@ class Collector {
   }
 
   bool started() const { return weight_.defined(); }
+  DType dtype() const { return options_.dtype(); }
+  // The largest magnitude the result's dtype holds: a larger value would become inf in float32.
+  double max_value() const {
+    return options_.dtype() == kFloat32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
+  }
   std::int64_t dim() const { return report_.dim; }
   // No more vectors wanted (max_vectors reached, without a vocabulary).
   bool full() const { return !vocab_ && options_.max_vectors() && report_.vectors_read >= *options_.max_vectors(); }
@@ -165,8 +171,15 @@ class Collector {
       for (std::size_t i = 0; i < vocab_->size(); ++i) {
         if (filled_[i]) continue;
         report_.missing.push_back((*vocab_)[i]);
-        if (options_.missing_init() == MissingInit::kNormal && !zero.count((*vocab_)[i]))
+        if (options_.missing_init() == MissingInit::kNormal && !zero.count((*vocab_)[i])) {
+          // Draws beyond ~10 s would overflow to inf: the file's values are then too large to imitate.
+          EMBER_CHECK(report_.missing_std * 10 <= max_value(), IoError,
+                      "{}: {}: the file's values have standard deviation {:g}, too large to initialise the {} "
+                      "missing rows in {}; use MissingInit::kZeros or dtype float64",
+                      op_, report_.path, report_.missing_std, vocab_->size() - report_.found,
+                      dtype_name(options_.dtype()));
           kernels::select(weight_, 0, static_cast<std::int64_t>(i)).normal_(0.0, report_.missing_std);
+        }
       }
     }
     out.report = std::move(report_);
@@ -221,8 +234,9 @@ PretrainedVectors read_text(Format format, const std::string& path, Collector& c
                 has_header ? "the header" : fmt::format("line {}", first_vector_line), quote(line));
     values.resize(numbers);
     for (std::int64_t j = 0; j < numbers; ++j)
-      EMBER_CHECK(parse_number(fields[j + 1], values[j]), IoError, "{}: {}:{}: value {} {} is not a finite number; "
-                  "line: {}", op, path, line_no, j + 1, quote(fields[j + 1]), quote(line));
+      EMBER_CHECK(parse_number(fields[j + 1], values[j]) && std::abs(values[j]) <= collector.max_value(), IoError,
+                  "{}: {}:{}: value {} {} is not a finite number (as {}); line: {}", op, path, line_no, j + 1,
+                  quote(fields[j + 1]), dtype_name(collector.dtype()), quote(line));
     ++entries;
     EMBER_CHECK(!has_header || entries <= announced, IoError, "{}: {}:{}: more vectors than the {} the header "
                 "announces; line: {}", op, path, line_no, announced, quote(line));

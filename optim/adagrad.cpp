@@ -98,7 +98,7 @@ void Adagrad::step() {
     const auto& o = options_as<AdagradOptions>(g);
     for (const Tensor& p : param_groups()[g].params) {
       if (p.has_sparse_grad()) {
-        EMBER_CHECK(o.weight_decay() == 0.0, Error,
+        EMBER_CHECK(o.weight_decay() == 0.0, ValueError,
                     "Adagrad: weight_decay option is not compatible with sparse gradients (weight_decay={}, "
                     "parameter {}); expected weight_decay=0",
                     py_float(o.weight_decay()), index);

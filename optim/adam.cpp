@@ -122,7 +122,7 @@ void Adam::step() {
   std::size_t index = 0;
   for (const auto& group : param_groups()) {
     for (const Tensor& p : group.params) {
-      EMBER_CHECK(!p.has_sparse_grad(), Error,
+      EMBER_CHECK(!p.has_sparse_grad(), TypeError,
                   "{0}: {0} does not support sparse gradients, please consider SparseAdam instead (parameter {1} "
                   "has a row-sparse gradient; expected a dense one)",
                   name(), index);

@@ -76,7 +76,7 @@ double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
     for (double n : norms) total += std::pow(n, norm_type);
     total = std::pow(total, 1.0 / norm_type);
   }
-  EMBER_CHECK(!error_if_nonfinite || std::isfinite(total), Error,
+  EMBER_CHECK(!error_if_nonfinite || std::isfinite(total), ValueError,
               "clip_grad_norm_: The total norm of order {} for gradients from `parameters` is non-finite, so it "
               "cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "
               "`error_if_nonfinite=False`",

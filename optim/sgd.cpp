@@ -134,7 +134,7 @@ void SGD::step() {
     const auto& o = options_as<SGDOptions>(g);
     for (const Tensor& p : param_groups()[g].params) {
       if (p.has_sparse_grad()) {
-        EMBER_CHECK(o.weight_decay() == 0.0, Error,
+        EMBER_CHECK(o.weight_decay() == 0.0, ValueError,
                     "SGD: add(sparse, dense) is not supported. Use add(dense, sparse) instead. (weight_decay={} "
                     "with the row-sparse gradient of parameter {}; expected weight_decay=0 for sparse gradients)",
                     py_float(o.weight_decay()), index);

@@ -103,7 +103,7 @@ void SparseAdam::step() {
   std::size_t index = 0;
   for (const auto& group : param_groups()) {
     for (const Tensor& p : group.params) {
-      EMBER_CHECK(p.has_sparse_grad() || !p.grad().defined(), Error,
+      EMBER_CHECK(p.has_sparse_grad() || !p.grad().defined(), TypeError,
                   "SparseAdam: SparseAdam does not support dense gradients, please consider Adam instead "
                   "(parameter {} has a dense gradient; expected a row-sparse one, e.g. from "
                   "Embedding(EmbeddingOptions(V, D).sparse(true)))",

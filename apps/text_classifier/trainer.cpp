@@ -219,10 +219,11 @@ int train(const CommandLine& cli) {
       Tensor logits = model->forward(batch.tokens, batch.lengths);
       Tensor loss = nn::functional::cross_entropy(logits, batch.labels);
       const double loss_value = loss.item<double>();
+      // NaN's sign bit depends on how it arose; "-nan" would only confuse, so print it as "nan".
       EMBER_CHECK(std::isfinite(loss_value), Error,
                   "text_classifier: the loss became {} at epoch {} step {}; rerun with --detect-anomaly to find the op, "
                   "or lower --lr",
-                  loss_value, epoch + 1, step + 1);
+                  std::isnan(loss_value) ? std::fabs(loss_value) : loss_value, epoch + 1, step + 1);
       loss.backward();
       if (ddp) ddp->synchronize_gradients();  // every rank now holds the mean gradient
       optimizers.step();
