@@ -16,9 +16,21 @@
 namespace ember {
 namespace {
 
-// A step kernel touches ~5 transcendentals per hidden unit; below about this many units per
-// thread, waking the pool costs more than it saves.
-constexpr std::int64_t kUnitsPerChunk = 1024;
+// Sequences are independent, so the recurrence splits by batch rows: with several threads each
+// takes a block of rows through every step (its own GEMMs and cell loops), and the threads meet
+// once per layer call instead of twice per step. Below about this many multiply-adds of recurrent
+// products per call, one thread does it all.
+constexpr std::int64_t kMinParallelWork = std::int64_t{1} << 18;
+
+// The grain (rows per thread at least) of the batch split for T steps of B rows and H units.
+std::int64_t batch_grain(std::int64_t T, std::int64_t B, std::int64_t H) {
+  return T * B * 4 * H * H < kMinParallelWork ? B : 8;
+}
+
+// Rows [b0, b1) of slot `index` of a [slots, B, F] buffer: a contiguous [b1 - b0, F] block.
+Tensor rows_of(const Tensor& buffer, std::int64_t index, std::int64_t b0, std::int64_t b1) {
+  return kernels::narrow(kernels::select(buffer, 0, index), 0, b0, b1 - b0);
+}
 
 // Sizes of one layer call: T steps, B sequences, I input features, H hidden units.
 struct Dims {
@@ -185,7 +197,7 @@ Tensor column_sums(const Tensor& m, std::int64_t rows, std::int64_t n) {
 }
 
 // BPTT for one layer and direction. Phases: (1) walk the steps backwards: fused kernel for
-// dgates, one GEMM dh_{t-1} = dgates_t W_hh; (2) one GEMM each over all T*B rows for dx, dW_ih and
+// dgates, one GEMM dh_{t-1} = dgates_t W_hh, by blocks of rows; (2) one GEMM each over all T*B rows for dx, dW_ih and
 // dW_hh; (3) column sums for the biases.
 autograd::Grads lstm_layer_backward(const LayerSaved& s, const std::vector<Tensor>& grad_outputs) {
   // Plain variables, not a structured binding: clang 14 (the fuzz build) cannot capture those in lambdas.
@@ -195,32 +207,36 @@ autograd::Grads lstm_layer_backward(const LayerSaved& s, const std::vector<Tenso
   const Tensor gates = s.gates.unpack(), hs = s.hs.unpack(), cs = s.cs.unpack(), tanh_c = s.tanh_c.unpack();
   const DType dtype = x.dtype();
 
-  // Phase 1: the recurrence, last processed step first.
+  // Phase 1: the recurrence, last processed step first, each block of rows on its own (see
+  // batch_grain).
   const Tensor dy = grad_outputs[0].defined() ? grad_outputs[0].contiguous() : Tensor();
   Tensor dh = grad_outputs[1].defined() ? kernels::clone(grad_outputs[1]) : zeros({B, H}, dtype);
   Tensor dc = grad_outputs[2].defined() ? kernels::clone(grad_outputs[2]) : zeros({B, H}, dtype);
   Tensor dgates = empty({T, B, 4 * H}, dtype);
   const std::int64_t* lengths = s.lengths.empty() ? nullptr : s.lengths.data();
-  const std::int64_t grain = std::max<std::int64_t>(1, kUnitsPerChunk / H);
+  const bool want_dh0 = autograd::needs_grad(1);  // asked here: needs_grad() answers on this thread only
   detail::dispatch_floating(dtype, "lstm", [&]<typename T_>() {
-    for (std::int64_t step = T - 1; step >= 0; --step) {
-      const std::int64_t t = s.reverse ? T - 1 - step : step;
-      const BackwardStep<T_> kernel{gates.data_ptr<T_>() + t * B * 4 * H,
-                                    cs.data_ptr<T_>() + slots.prev(t) * B * H,
-                                    tanh_c.data_ptr<T_>() + t * B * H,
-                                    dy.defined() ? dy.data_ptr<T_>() + t * B * H : nullptr,
-                                    dh.data_ptr<T_>(),
-                                    dc.data_ptr<T_>(),
-                                    dgates.data_ptr<T_>() + t * B * 4 * H,
-                                    lengths,
-                                    t,
-                                    H,
-                                    &cell_kernels<T_>()};
-      parallel_for(0, B, grain, kernel);
-      // The first step's dh_{t-1} is the gradient of h0: skip the GEMM when nobody wants it.
-      if (step > 0 || autograd::needs_grad(1))
-        kernels::gemm(kernels::select(dgates, 0, t), false, w_hh, false, dh, 1.0, 1.0);
-    }
+    parallel_for(0, B, batch_grain(T, B, H), [&](std::int64_t b0, std::int64_t b1) {
+      for (std::int64_t step = T - 1; step >= 0; --step) {
+        const std::int64_t t = s.reverse ? T - 1 - step : step;
+        const BackwardStep<T_> kernel{gates.data_ptr<T_>() + t * B * 4 * H,
+                                      cs.data_ptr<T_>() + slots.prev(t) * B * H,
+                                      tanh_c.data_ptr<T_>() + t * B * H,
+                                      dy.defined() ? dy.data_ptr<T_>() + t * B * H : nullptr,
+                                      dh.data_ptr<T_>(),
+                                      dc.data_ptr<T_>(),
+                                      dgates.data_ptr<T_>() + t * B * 4 * H,
+                                      lengths,
+                                      t,
+                                      H,
+                                      &cell_kernels<T_>()};
+        kernel(b0, b1);
+        // dh_{t-1} = dgates_t W_hh. The first step's is the gradient of h0: skipped when nobody wants it.
+        if (step > 0 || want_dh0)
+          kernels::gemm(rows_of(dgates, t, b0, b1), false, w_hh, false, kernels::narrow(dh, 0, b0, b1 - b0), 1.0,
+                        1.0);
+      }
+    });
   });
 
   // Phase 2: everything that does not depend on the recurrence, as GEMMs over all T*B rows.
@@ -283,32 +299,33 @@ LSTMLayerOutput lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
   // The input projection of all steps at once: gates = X (T*B, I) W_ih^T.
   kernels::gemm(kernels::view(x_tm, {T * B, I}), false, w_ih, true, kernels::view(gates, {T * B, 4 * H}));
 
-  const std::int64_t grain = std::max<std::int64_t>(1, kUnitsPerChunk / H);
   detail::dispatch_floating(dtype, "lstm", [&]<typename T_>() {
     std::vector<T_> bias(static_cast<std::size_t>(4 * H), T_(0));  // b_ih + b_hh, added in the step kernel
     if (b_ih.defined()) {
       const std::vector<T_> bi = b_ih.to_vector<T_>(), bh = b_hh.to_vector<T_>();
       for (std::size_t j = 0; j < bias.size(); ++j) bias[j] = bi[j] + bh[j];
     }
-    for (std::int64_t step = 0; step < T; ++step) {
-      const std::int64_t t = reverse ? T - 1 - step : step;
-      // gates_t += h_{t-1} W_hh^T
-      kernels::gemm(kernels::select(hs, 0, slots.prev(t)), false, w_hh, true, kernels::select(gates, 0, t), 1.0,
-                    1.0);
-      const ForwardStep<T_> kernel{gates.data_ptr<T_>() + t * B * 4 * H,
-                                   bias.data(),
-                                   hs.data_ptr<T_>() + slots.prev(t) * B * H,
-                                   cs.data_ptr<T_>() + slots.prev(t) * B * H,
-                                   hs.data_ptr<T_>() + slots.next(t) * B * H,
-                                   cs.data_ptr<T_>() + slots.next(t) * B * H,
-                                   tanh_c.data_ptr<T_>() + (recording ? t * B * H : 0),
-                                   y.defined() ? y.data_ptr<T_>() + t * B * H : nullptr,
-                                   lengths_vec.empty() ? nullptr : lengths_vec.data(),
-                                   t,
-                                   H,
-                                   &cell_kernels<T_>()};
-      parallel_for(0, B, grain, kernel);
-    }
+    // Each block of rows through every step (see batch_grain).
+    parallel_for(0, B, batch_grain(T, B, H), [&](std::int64_t b0, std::int64_t b1) {
+      for (std::int64_t step = 0; step < T; ++step) {
+        const std::int64_t t = reverse ? T - 1 - step : step;
+        // gates_t += h_{t-1} W_hh^T
+        kernels::gemm(rows_of(hs, slots.prev(t), b0, b1), false, w_hh, true, rows_of(gates, t, b0, b1), 1.0, 1.0);
+        const ForwardStep<T_> kernel{gates.data_ptr<T_>() + t * B * 4 * H,
+                                     bias.data(),
+                                     hs.data_ptr<T_>() + slots.prev(t) * B * H,
+                                     cs.data_ptr<T_>() + slots.prev(t) * B * H,
+                                     hs.data_ptr<T_>() + slots.next(t) * B * H,
+                                     cs.data_ptr<T_>() + slots.next(t) * B * H,
+                                     tanh_c.data_ptr<T_>() + (recording ? t * B * H : 0),
+                                     y.defined() ? y.data_ptr<T_>() + t * B * H : nullptr,
+                                     lengths_vec.empty() ? nullptr : lengths_vec.data(),
+                                     t,
+                                     H,
+                                     &cell_kernels<T_>()};
+        kernel(b0, b1);
+      }
+    });
   });
 
   Tensor output = y.defined() ? y : kernels::narrow(hs, 0, slots.first_output(), T);

@@ -30,9 +30,10 @@ struct LSTMLayerOutput {
 // and c_n may each be undefined (zero). float32 and float64.
 //
 // Cost: one GEMM for the input projection of all steps, then per step one GEMM (h W_hh^T) and
-// one fused gate kernel, parallel over the batch. Backward: per step one fused kernel and one
-// GEMM for dh; then one GEMM each for dx, dW_ih and dW_hh over all steps, and column sums for
-// the biases. Saved for backward: x, the weights, the gate activations [T, B, 4H], h and c for
+// one fused gate kernel. Backward: per step one fused kernel and one GEMM for dh; then one GEMM
+// each for dx, dW_ih and dW_hh over all steps, and column sums for the biases. With several
+// threads the recurrence splits by batch rows: each thread takes a block of sequences through
+// every step (single-threaded GEMMs on its rows), and the threads meet once per call. Saved for backward: x, the weights, the gate activations [T, B, 4H], h and c for
 // every step [T+1, B, H] and tanh(c_t) [T, B, H].
 LSTMLayerOutput lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& w_ih,
                            const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh,

@@ -3,9 +3,12 @@
 // transpose flag; an operand is copied only when neither its rows nor its columns are unit-stride.
 #include "core/dispatch.h"
 #include "core/kernels.h"
+#include "core/parallel.h"
 #include "core/strided_loop.h"
 
 #include <cblas.h>
+
+extern "C" void openblas_set_num_threads(int num_threads);
 
 #include <algorithm>
 #include <climits>
@@ -102,6 +105,31 @@ void check_blas_int(std::int64_t value, const char* op) {
               op, value, INT_MAX);
 }
 
+// OpenBLAS runs single-threaded: ember's own pool is the only source of threads, so a product
+// called from a parallel loop never starts a second set of threads on the same cores (two pools
+// spinning against each other made two threads slower than one). Set once, before the first call.
+void use_single_threaded_blas() {
+  static const bool once = (openblas_set_num_threads(1), true);
+  (void)once;
+}
+
+// Below this many multiply-adds a product runs whole on the calling thread: splitting it costs a
+// pool wake-up (microseconds), more than it saves. OpenBLAS's own threshold is similar.
+constexpr std::int64_t kMinSplitWork = std::int64_t{1} << 20;
+
+// One BLAS call: c (n x m, leading dim ldc) = alpha * op(a) op(b) + beta * c.
+template <typename T>
+void blas_gemm(const Operand& a, const T* pa, const Operand& b, const T* pb, T* c, std::int64_t ldc,
+               std::int64_t n, std::int64_t m, std::int64_t k, T alpha, T beta) {
+  const auto ta = a.layout.transposed ? CblasTrans : CblasNoTrans;
+  const auto tb = b.layout.transposed ? CblasTrans : CblasNoTrans;
+  const int lda = static_cast<int>(a.layout.ld), ldb = static_cast<int>(b.layout.ld);
+  if constexpr (std::is_same_v<T, float>)
+    cblas_sgemm(CblasRowMajor, ta, tb, int(n), int(m), int(k), alpha, pa, lda, pb, ldb, beta, c, int(ldc));
+  else
+    cblas_dgemm(CblasRowMajor, ta, tb, int(n), int(m), int(k), alpha, pa, lda, pb, ldb, beta, c, int(ldc));
+}
+
 // c = alpha * a b + beta * c for one [n, k] x [k, m] product; c is row-major with leading dim ldc.
 template <typename T>
 void gemm_one(const Operand& a, const T* pa, const Operand& b, const T* pb, T* c, std::int64_t ldc,
@@ -114,13 +142,27 @@ void gemm_one(const Operand& a, const T* pa, const Operand& b, const T* pb, T* c
       for (std::int64_t j = 0; j < m; ++j) c[i * ldc + j] = beta == T(0) ? T(0) : beta * c[i * ldc + j];
     return;
   }
-  const auto ta = a.layout.transposed ? CblasTrans : CblasNoTrans;
-  const auto tb = b.layout.transposed ? CblasTrans : CblasNoTrans;
-  const int lda = static_cast<int>(a.layout.ld), ldb = static_cast<int>(b.layout.ld);
-  if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, ta, tb, int(n), int(m), int(k), alpha, pa, lda, pb, ldb, beta, c, int(ldc));
-  else
-    cblas_dgemm(CblasRowMajor, ta, tb, int(n), int(m), int(k), alpha, pa, lda, pb, ldb, beta, c, int(ldc));
+  use_single_threaded_blas();
+  if (n * m * k < kMinSplitWork) {
+    blas_gemm<T>(a, pa, b, pb, c, ldc, n, m, k, alpha, beta);
+    return;
+  }
+  // With several threads, C splits into blocks of rows (or of columns, when it has more columns),
+  // each one single-threaded BLAS call on its own slice of A (or B). parallel_for runs the whole
+  // product inline on one thread, or when already inside a parallel loop.
+  // Rows i.. of op(A) start at pa + i * lda, or at pa + i when A is stored transposed; columns j..
+  // of op(B) at pb + j, or pb + j * ldb when B is stored transposed.
+  if (n >= m) {
+    parallel_for(0, n, 16, [&](std::int64_t i0, std::int64_t i1) {
+      const T* a_rows = pa + (a.layout.transposed ? i0 : i0 * a.layout.ld);
+      blas_gemm<T>(a, a_rows, b, pb, c + i0 * ldc, ldc, i1 - i0, m, k, alpha, beta);
+    });
+  } else {
+    parallel_for(0, m, 16, [&](std::int64_t j0, std::int64_t j1) {
+      const T* b_cols = pb + (b.layout.transposed ? j0 * b.layout.ld : j0);
+      blas_gemm<T>(a, pa, b, b_cols, c + j0, ldc, n, j1 - j0, k, alpha, beta);
+    });
+  }
 }
 
 // out[batch..., :, :] = alpha * a[batch...] b[batch...] + beta * out, with a's and b's batch dims

@@ -1,21 +1,41 @@
-// A persistent thread pool for ember's parallel loops, and the thread-count setting that also
-// governs OpenBLAS (which otherwise keeps its own count).
+// A persistent thread pool for ember's parallel loops, and the thread-count setting. It is the
+// only pool: OpenBLAS runs single-threaded and large products are split over this pool
+// (core/kernels_linalg.cpp).
 #include "core/parallel.h"
 
 #include "core/error.h"
 #include "core/tensor.h"
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
 
-extern "C" void openblas_set_num_threads(int num_threads);
-
 namespace ember {
 namespace {
 
 thread_local bool inside_parallel_region = false;
+
+// Spins for up to `budget` waiting for ready() (a pause per check); false if it never became true.
+// A pool wake-up through the kernel costs tens of microseconds on a virtual machine, longer than a
+// whole small GEMM: a worker that spins briefly after its chunk catches the next loop of a step
+// (an LSTM step, an optimizer update) without sleeping. Beyond the budget it blocks as usual, so
+// an idle pool costs nothing.
+template <typename Ready>
+bool spin_until(Ready&& ready, std::chrono::microseconds budget = std::chrono::microseconds(100)) {
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  while (true) {
+    for (int i = 0; i < 64; ++i) {
+      if (ready()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    if (std::chrono::steady_clock::now() > deadline) return false;
+  }
+}
 
 class ThreadPool {
  public:
@@ -39,14 +59,15 @@ class ThreadPool {
       task_ = &task;
       next_ = 1;
       count_ = count;
-      pending_ = count - 1;
+      pending_.store(count - 1);
       error_ = nullptr;
-      ++generation_;
+      published_.store(++generation_, std::memory_order_release);
     }
-    wake_.notify_all();
+    wake_.notify_all();  // cheap when every worker is spinning rather than waiting
     run_one(task, 0);
+    spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; });
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [&] { return pending_ == 0; });
+    done_.wait(lock, [&] { return pending_.load() == 0; });
     task_ = nullptr;
     if (error_) std::rethrow_exception(error_);
   }
@@ -65,17 +86,24 @@ class ThreadPool {
 
   void work() {
     std::uint64_t seen = 0;
-    std::unique_lock<std::mutex> lock(mutex_);
     while (true) {
-      wake_.wait(lock, [&] { return stopping_ || (generation_ != seen && task_ && next_ < count_); });
+      spin_until([&] { return published_.load(std::memory_order_acquire) != seen || stopping_.load(); });
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] {
+        if (stopping_ || (generation_ != seen && task_ && next_ < count_)) return true;
+        seen = generation_;  // that loop's chunks are all taken: wait for the next one
+        return false;
+      });
       if (stopping_) return;
       const int i = next_++;
       if (next_ >= count_) seen = generation_;
       const auto* task = task_;
       lock.unlock();
       run_one(*task, i);
-      lock.lock();
-      if (--pending_ == 0) done_.notify_all();
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> done_lock(mutex_);  // so the caller cannot miss the notify
+        done_.notify_all();
+      }
     }
   }
 
@@ -83,9 +111,11 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable wake_, done_;
   const std::function<void(int)>* task_ = nullptr;
-  int next_ = 0, count_ = 0, pending_ = 0;
-  std::uint64_t generation_ = 0;
-  bool stopping_ = false;
+  int next_ = 0, count_ = 0;
+  std::atomic<int> pending_{0};                 // chunks handed out and not finished
+  std::uint64_t generation_ = 0;                // one per run(), guarded by mutex_
+  std::atomic<std::uint64_t> published_{0};     // generation_, readable without the mutex
+  std::atomic<bool> stopping_{false};
   std::exception_ptr error_;
 };
 
@@ -102,7 +132,6 @@ void set_num_threads(int n) {
   std::lock_guard<std::mutex> lock(pool_mutex);
   num_threads_setting = n;
   pool.reset();
-  openblas_set_num_threads(n);
 }
 
 int get_num_threads() { return num_threads_setting > 0 ? num_threads_setting : hardware_threads(); }

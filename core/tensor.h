@@ -187,7 +187,8 @@ Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape);  // int
 Tensor randperm(std::int64_t n, Generator& gen = default_generator());
 
 // ---- threads ----------------------------------------------------------------------------
-// Governs OpenBLAS (through openblas_set_num_threads) and ember's own parallel loops.
+// The threads of ember's parallel loops, which also split large matrix products (OpenBLAS itself
+// runs single-threaded, so that one pool owns the cores).
 // Default: the number of hardware threads.
 void set_num_threads(int n);
 int get_num_threads();

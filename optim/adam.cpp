@@ -4,6 +4,7 @@
 #include "autograd/grad_mode.h"
 #include "core/dispatch.h"
 #include "core/kernels.h"
+#include "core/parallel.h"
 
 #include <cmath>
 
@@ -84,12 +85,21 @@ template <typename T, bool kDecoupled, bool kCoupled, bool kAmsgrad>
   }
 }
 
+// Below this many elements per thread, waking the pool costs more than the update.
+constexpr std::int64_t kElementsPerChunk = 16384;
+
 template <typename T>
 void adam_update(T* p, const T* g, T* m, T* v, T* vmax, std::int64_t n, std::int64_t step, const Adam::Hyper& h) {
   const bool decoupled = h.decoupled_weight_decay, coupled = !decoupled && T(h.weight_decay) != T(0);
+  // Elements are independent: blocks of them run on the pool's threads, with the same result
+  // for any thread count.
   const auto run = [&]<bool kDecoupled, bool kCoupled>() {
-    if (vmax != nullptr) adam_loop<T, kDecoupled, kCoupled, true>(p, g, m, v, vmax, n, step, h);
-    else adam_loop<T, kDecoupled, kCoupled, false>(p, g, m, v, vmax, n, step, h);
+    parallel_for(0, n, kElementsPerChunk, [&](std::int64_t lo, std::int64_t hi) {
+      if (vmax != nullptr)
+        adam_loop<T, kDecoupled, kCoupled, true>(p + lo, g + lo, m + lo, v + lo, vmax + lo, hi - lo, step, h);
+      else
+        adam_loop<T, kDecoupled, kCoupled, false>(p + lo, g + lo, m + lo, v + lo, nullptr, hi - lo, step, h);
+    });
   };
   if (decoupled) run.template operator()<true, false>();
   else if (coupled) run.template operator()<false, true>();

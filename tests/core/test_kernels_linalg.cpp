@@ -111,6 +111,44 @@ TEST_CASE("gemm accumulates into C with alpha and beta", "[core]") {
   testing::require_equal(d, full({2, 4}, 2.5));
 }
 
+TEST_CASE("gemm split over threads gives the one-thread result for every layout", "[core]") {
+  // Big enough to be split (rows when C is tall, columns when it is wide), with transposed operands,
+  // a strided C row block and beta != 0: each block is its own BLAS call on a slice of A or B.
+  const int threads_before = get_num_threads();
+  for (const auto& [n, k, m] : {std::tuple<std::int64_t, std::int64_t, std::int64_t>{301, 67, 129}, {37, 131, 517}})
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (DType dtype : {kFloat32, kFloat64}) {
+          INFO("n " << n << " k " << k << " m " << m << " ta " << ta << " tb " << tb << " " << dtype_name(dtype));
+          manual_seed(3);
+          const Tensor a = randn(ta ? Shape{k, n} : Shape{n, k}, dtype), b = randn(tb ? Shape{m, k} : Shape{k, m}, dtype);
+          const Tensor c0 = randn({n + 5, m}, dtype);
+          Tensor results[2];
+          for (int threads : {1, 2}) {
+            set_num_threads(threads);
+            const Tensor c = kernels::clone(c0);
+            kernels::gemm(a, ta, b, tb, kernels::narrow(c, 0, 2, n), 0.5, 2.0);
+            results[threads - 1] = c;
+          }
+          set_num_threads(threads_before);
+          // Each element is still summed by one BLAS call, but OpenBLAS blocks a smaller call
+          // differently, so the bits may differ from one thread's (not the value, to rounding).
+          const double tol = dtype == kFloat32 ? 1e-4 : 1e-10;
+          testing::require_close(results[1], results[0], tol, tol);
+          const Tensor op_a = ta ? kernels::transpose(a, 0, 1) : a, op_b = tb ? kernels::transpose(b, 0, 1) : b;
+          const Tensor product = kernels::select(
+              naive_bmm(kernels::unsqueeze(kernels::to(op_a, kFloat64), 0), kernels::unsqueeze(kernels::to(op_b, kFloat64), 0)),
+              0, 0);
+          const Tensor c0_block = kernels::to(kernels::narrow(c0, 0, 2, n), kFloat64);
+          const Tensor expected = kernels::add(kernels::mul(product, scalar_tensor(0.5, kFloat64)),
+                                               kernels::mul(c0_block, scalar_tensor(2.0, kFloat64)));
+          testing::require_close(kernels::to(kernels::narrow(results[1], 0, 2, n), kFloat64), expected, tol, tol);
+          // The rows of C outside the block are untouched.
+          testing::require_equal(kernels::narrow(results[1], 0, 0, 2), kernels::narrow(c0, 0, 0, 2));
+          testing::require_equal(kernels::narrow(results[1], 0, n + 2, 3), kernels::narrow(c0, 0, n + 2, 3));
+        }
+}
+
 TEST_CASE("matrix product errors name shapes and dtypes", "[core]") {
   const Tensor a = ones({2, 3}), b = ones({4, 5});
   REQUIRE_THROWS_AS(kernels::mm(a, b), ShapeError);
