@@ -161,9 +161,10 @@ void check_inputs(const Tensor& x, const Tensor& h0, const Tensor& c0, const Ten
     EMBER_CHECK(!s->defined() || s->shape() == state, ShapeError, "lstm: an initial state has shape {}; expected {}",
                 shape_str(s->shape()), shape_str(state));
   if (!lengths.defined()) return;
-  EMBER_CHECK(lengths.dtype() == kInt64 && lengths.shape() == Shape{x.size(1)}, ShapeError,
-              "lstm: lengths is {} {}; expected int64 [{}]", dtype_name(lengths.dtype()), shape_str(lengths.shape()),
-              x.size(1));
+  EMBER_CHECK(lengths.dtype() == kInt64, TypeError, "lstm: lengths is {} {}; expected int64 [{}]",
+              dtype_name(lengths.dtype()), shape_str(lengths.shape()), x.size(1));
+  EMBER_CHECK(lengths.shape() == Shape{x.size(1)}, ShapeError, "lstm: lengths is {} {}; expected int64 [{}]",
+              dtype_name(lengths.dtype()), shape_str(lengths.shape()), x.size(1));
   const std::vector<std::int64_t> values = lengths.to_vector<std::int64_t>();
   for (std::size_t b = 0; b < values.size(); ++b)
     EMBER_CHECK(values[b] >= 1 && values[b] <= x.size(0), ValueError,

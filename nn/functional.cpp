@@ -119,6 +119,8 @@ Tensor margin_ranking_loss(const Tensor& input1, const Tensor& input2, const Ten
   EMBER_CHECK(input1.dim() == input2.dim() && input1.dim() == target.dim(), ShapeError,
               "{}: All input tensors should have same dimension but got sizes: input1: {}, input2: {}, target: {}", op,
               shape_str(input1.shape()), shape_str(input2.shape()), shape_str(target.shape()));
+  // The three broadcast together (as in PyTorch); checked here so an error names this loss.
+  broadcast_shapes(broadcast_shapes(input1.shape(), input2.shape(), op), target.shape(), op);
   const Tensor margin = -target * (input1 - input2) + options.margin();
   return reduce(ember::clamp(margin, 0.0, std::nullopt), options.reduction());
 }

@@ -102,7 +102,10 @@ void LSTM::check_forward_args(const Tensor& input, const std::optional<std::tupl
     }
   }
   if (lengths.defined()) {
-    EMBER_CHECK(lengths.dtype() == kInt64 && lengths.shape() == Shape{B}, ShapeError,
+    EMBER_CHECK(lengths.dtype() == kInt64, TypeError,
+                "LSTM: expected lengths as an int64 tensor of shape [{}], got {} {}", B, dtype_name(lengths.dtype()),
+                shape_str(lengths.shape()));
+    EMBER_CHECK(lengths.shape() == Shape{B}, ShapeError,
                 "LSTM: expected lengths as an int64 tensor of shape [{}], got {} {}", B, dtype_name(lengths.dtype()),
                 shape_str(lengths.shape()));
     const std::vector<std::int64_t> values = lengths.to_vector<std::int64_t>();
@@ -155,11 +158,14 @@ Tensor last_valid_step(const Tensor& output, const Tensor& lengths, bool batch_f
               batch_first ? "[batch, seq, features]" : "[seq, batch, features]");
   const std::int64_t time_dim = batch_first ? 1 : 0, T = output.size(time_dim), B = output.size(1 - time_dim),
                      F = output.size(2);
-  EMBER_CHECK(lengths.defined() && lengths.dtype() == kInt64 && lengths.shape() == Shape{B}, ShapeError,
-              "last_valid_step: lengths is {}; expected an int64 tensor of shape [{}]",
-              lengths.defined() ? fmt::format("{} {}", dtype_name(lengths.dtype()), shape_str(lengths.shape()))
-                                : "undefined",
-              B);
+  const auto describe = [&] {
+    return lengths.defined() ? fmt::format("{} {}", dtype_name(lengths.dtype()), shape_str(lengths.shape()))
+                             : std::string("undefined");
+  };
+  EMBER_CHECK(lengths.defined() && lengths.dtype() == kInt64, TypeError,
+              "last_valid_step: lengths is {}; expected an int64 tensor of shape [{}]", describe(), B);
+  EMBER_CHECK(lengths.shape() == Shape{B}, ShapeError,
+              "last_valid_step: lengths is {}; expected an int64 tensor of shape [{}]", describe(), B);
   EMBER_CHECK(!bidirectional || F % 2 == 0, ShapeError,
               "last_valid_step: {} features cannot be split into two directions; expected an even count", F);
   const std::vector<std::int64_t> values = lengths.to_vector<std::int64_t>();

@@ -355,6 +355,9 @@ TEST_CASE("last_valid_step rejects bad arguments", "[nn]") {
                       Contains("last_valid_step: output has shape [4, 3]; expected [seq, batch, features]"));
   REQUIRE_THROWS_WITH(nn::last_valid_step(o, tensor(std::vector<std::int64_t>{1, 1}, {2}), false),
                       Contains("lengths is int64 [2]; expected an int64 tensor of shape [3]"));
+  REQUIRE_THROWS_AS(nn::last_valid_step(o, zeros({3}), false), TypeError);
+  REQUIRE_THROWS_WITH(nn::last_valid_step(o, zeros({3}), false),
+                      Contains("lengths is float32 [3]; expected an int64 tensor of shape [3]"));
   REQUIRE_THROWS_WITH(nn::last_valid_step(o, tensor(std::vector<std::int64_t>{1, 5, 1}, {3}), false),
                       Contains("lengths[1] = 5 is out of range; expected 1 <= length <= 4"));
   REQUIRE_THROWS_WITH(nn::last_valid_step(zeros({4, 3, 3}), tensor(std::vector<std::int64_t>{1, 1, 1}, {3}), false, true),
@@ -413,6 +416,7 @@ TEST_CASE("LSTM forward errors name the module, the expected and the received sh
   REQUIRE_THROWS_WITH(lstm.forward(x, std::make_tuple(Tensor(), zeros({2, 32, 8}))),
                       Contains("LSTM: expected h0 of shape [2, 32, 8] ([num_layers * num_directions, batch, "
                                "hidden_size]), got an undefined tensor"));
+  REQUIRE_THROWS_AS(lstm.forward(x, std::nullopt, zeros({32})), TypeError);
   REQUIRE_THROWS_WITH(lstm.forward(x, std::nullopt, zeros({32})),
                       Contains("LSTM: expected lengths as an int64 tensor of shape [32], got float32 [32]"));
   std::vector<std::int64_t> lens(32, 10);

@@ -87,6 +87,8 @@ TEST_CASE("bad input: LSTM refuses wrong ranks, shapes, dtypes and lengths and c
                               {"lengths[0] = 0"}, state);
   require_refused<ShapeError>([&] { lstm.forward(randn({2, 3, 4}), std::nullopt, ids({1, 2, 3})); },
                               {"lengths", "[2]"}, state);
+  require_refused<TypeError>([&] { lstm.forward(randn({2, 3, 4}), std::nullopt, full({2}, 3.0)); },
+                             {"lengths", "float32"}, state);
   require_refused<ValueError>([&] { nn::LSTM(nn::LSTMOptions(4, 0)); }, {"hidden_size = 0"}, state);
   require_refused<ValueError>([&] { nn::LSTM(nn::LSTMOptions(4, 5).dropout(kNaN)); }, {"dropout"}, state);
 
@@ -173,8 +175,8 @@ TEST_CASE("bad input: losses refuse bad targets and shapes, and propagate NaN lo
   require_refused<ShapeError>([&] { F::mse_loss(logits, randn({4, 2})); }, {"[4, 2]"}, state);
   require_refused<TypeError>([&] { F::mse_loss(logits, randn({4, 3}, kFloat64)); }, {"float64"}, state);
   require_refused<ValueError>([&] { F::binary_cross_entropy_with_logits(logits, randn({3, 4})); }, {"size"}, state);
-  require_refused<ShapeError>([&] { F::margin_ranking_loss(randn({3}), randn({4}), ones({3})); }, {"[3]", "[4]"},
-                              state);
+  require_refused<ShapeError>([&] { F::margin_ranking_loss(randn({3}), randn({4}), ones({3})); },
+                              {"margin_ranking_loss", "[3]", "[4]"}, state);
 
   // NaN logits give a NaN loss and NaN gradients, as in PyTorch (anomaly mode can then find them).
   Tensor bad = full({2, 3}, kNaN).requires_grad_();
