@@ -1,4 +1,4 @@
-// Benchmark workload 4 of issue 9: Embedding alone, a 1,000,000 x 64 table and 32 x 512 indices.
+// Benchmark workload 4 (docs/performance.md): Embedding alone, a 1,000,000 x 64 table and 32 x 512 indices.
 //   gather           forward (recorded, as in training)
 //   sparse_step      backward + SparseAdam step, sparse=true (the forward runs untimed before it)
 //   sparse_adam_10k, sparse_adam_1m   the SparseAdam step alone, the same gradient rows (all

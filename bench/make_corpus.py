@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the end-to-end benchmark's labelled text files (bench workload 5 of issue 9): TSV lines
+"""Writes the end-to-end benchmark's labelled text files (workload 5 of docs/performance.md): TSV lines
 "label<TAB>text", 5 to 60 words each, ten labels. Words are lowercase ASCII ("w123", "k7x2"), so
 ember's basic_english tokenizer and Python's str.split() see the same tokens. Each label has its own
 topic words; a line mixes a few of them into Zipf-distributed filler, so the task is learnable but

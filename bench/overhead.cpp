@@ -1,4 +1,4 @@
-// Benchmark workload 6 of issue 9: fixed costs.
+// Benchmark workload 6 (docs/performance.md): fixed costs.
 //   autograd_chain   forward + backward of a chain of 1000 tiny ops (y = y * 1.001 on 16 floats),
 //                    so the time is the engine's per-op overhead (record a node, run its backward)
 //   dataloader       one epoch of a DataLoader over 10,000 in-memory token sequences (5 to 60

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Twin of `text_classifier train --train T --valid V --epochs 1` (bench workload 5 of issue 9): the same
+"""Twin of `text_classifier train --train T --valid V --epochs 1` (workload 5 of docs/performance.md): the same
 recipe in PyTorch. Vocabulary from the training file (every word, plus <pad> = 0 and <unk> = 1), labels
 in sorted order, Embedding(V, 64, padding_idx=0) -> LSTM(64, 128, batch_first) -> each sequence's last
 real step -> Linear(128, labels), Adam(lr=1e-3), shuffled batches of 32 padded at the end, one epoch,

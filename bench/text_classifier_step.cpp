@@ -1,4 +1,4 @@
-// Benchmark workloads 1-3 of issue 9: the seed's TextClassifier (Embedding -> LSTM(batch_first) ->
+// Benchmark workloads 1-3 (docs/performance.md): the seed's TextClassifier (Embedding -> LSTM(batch_first) ->
 // last step -> Linear) at two sizes. A training step is zero_grad + forward + cross_entropy +
 // backward + Adam step; inference is a no_grad forward in eval mode. Twin: text_classifier_step.py.
 //   bench_text_classifier_step --threads 1 [--only small_train,medium_infer] [--repeats 2]
