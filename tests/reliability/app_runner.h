@@ -2,6 +2,8 @@
 // process: to completion, or started and later killed with SIGKILL; plus a private scratch folder.
 #pragma once
 
+#include "tests/apps/app_process.h"
+
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -24,31 +26,12 @@ struct AppResult {
   std::string output;  // stdout and stderr together
 };
 
-inline std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using app_process::read_text;
 
-// A private temporary folder, removed with its contents at scope exit.
-class ScratchFolder {
+// A private temporary folder, removed with its contents at scope exit; `dir / "name"` is a path in it.
+class ScratchFolder : public app_process::Scratch {
  public:
-  ScratchFolder() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "ember_reliability_XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~ScratchFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchFolder(const ScratchFolder&) = delete;
-  ScratchFolder& operator=(const ScratchFolder&) = delete;
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
+  std::string operator/(const std::string& name) const { return path(name); }
 };
 
 // Starts `text_classifier args...` with stdout and stderr going to `log_path`; returns its pid.

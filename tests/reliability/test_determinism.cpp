@@ -5,32 +5,19 @@
 #include <catch2/catch.hpp>
 
 #include "tests/reliability/app_runner.h"
+#include "tests/reliability/metrics_lines.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
 
 using ember::testing::AppResult;
+using ember::testing::metrics_without_wall_clock;
 using ember::testing::read_text;
 using ember::testing::run_text_classifier;
 using ember::testing::ScratchFolder;
 
 namespace {
-
-// Each line of a metrics file without its wall-clock fields ("seconds", "examples_per_second"),
-// re-serialised: nlohmann writes the shortest text that reads back to the same double, so equal
-// strings mean bitwise-equal numbers.
-std::vector<std::string> deterministic_fields(const std::string& path) {
-  std::vector<std::string> lines;
-  std::istringstream in(read_text(path));
-  for (std::string line; std::getline(in, line);) {
-    nlohmann::ordered_json j = nlohmann::ordered_json::parse(line);
-    j.erase("seconds");
-    j.erase("examples_per_second");
-    lines.push_back(j.dump());
-  }
-  return lines;
-}
 
 AppResult train(const ScratchFolder& dir, const std::string& name, int threads) {
   return run_text_classifier({"train", "--synthetic-size", "600", "--epochs", "2", "--batch-size", "32", "--seed", "5",
@@ -46,10 +33,10 @@ TEST_CASE("determinism: same seed, one thread: bitwise-identical metrics and wei
   INFO(a.output << b.output);
   REQUIRE(a.exit_code == 0);
   REQUIRE(b.exit_code == 0);
-  const auto metrics_a = deterministic_fields(dir / "a.jsonl");
+  const auto metrics_a = metrics_without_wall_clock(dir / "a.jsonl");
   REQUIRE(metrics_a.size() == 2);
   CHECK_THAT(metrics_a[0], Catch::Contains("train_loss") && Catch::Contains("valid_acc"));
-  CHECK(metrics_a == deterministic_fields(dir / "b.jsonl"));
+  CHECK(metrics_a == metrics_without_wall_clock(dir / "b.jsonl"));
   const std::string model_a = read_text(dir / "a/model.safetensors");
   CHECK(model_a.size() > 1000);
   CHECK(model_a == read_text(dir / "b/model.safetensors"));

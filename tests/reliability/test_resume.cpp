@@ -6,24 +6,13 @@
 #include <catch2/catch.hpp>
 
 #include "tests/reliability/app_runner.h"
+#include "tests/reliability/metrics_lines.h"
 
 #include <nlohmann/json.hpp>
 
 using namespace ember::testing;
 
 namespace {
-
-std::vector<std::string> metrics_without_timings(const std::string& path) {
-  std::vector<std::string> lines;
-  std::istringstream in(read_text(path));
-  for (std::string line; std::getline(in, line);) {
-    nlohmann::ordered_json j = nlohmann::ordered_json::parse(line);
-    j.erase("seconds");
-    j.erase("examples_per_second");
-    lines.push_back(j.dump());
-  }
-  return lines;
-}
 
 void check_resume_equals_uninterrupted(const std::vector<std::string>& options) {
   ScratchFolder dir;
@@ -47,9 +36,9 @@ void check_resume_equals_uninterrupted(const std::vector<std::string>& options) 
   REQUIRE(resumed.exit_code == 0);
 
   CHECK(read_text(dir / "full/model.safetensors") == read_text(dir / "part/model.safetensors"));
-  const auto full_metrics = metrics_without_timings(dir / "full.jsonl");
+  const auto full_metrics = metrics_without_wall_clock(dir / "full.jsonl");
   CHECK(full_metrics.size() == 3);
-  CHECK(full_metrics == metrics_without_timings(dir / "part.jsonl"));
+  CHECK(full_metrics == metrics_without_wall_clock(dir / "part.jsonl"));
   const auto state = [&](const std::string& name) {
     return nlohmann::json::parse(read_text(dir / (name + "/state.json")));
   };
