@@ -72,9 +72,22 @@ Checkpoint load_checkpoint(const std::string& dir) {
   MatrixFactorizationConfig config;
   try {
     const json cfg = read_json(folder / "config.json");
-    config.num_users = cfg.at("num_users").get<std::int64_t>();
-    config.num_items = cfg.at("num_items").get<std::int64_t>();
-    config.dim = cfg.at("dim").get<std::int64_t>();
+    // A JSON integer in [low, high]: a float or an out-of-range value (e.g. 1e30, which get<int64>
+    // would convert with undefined behaviour) is refused, naming the key.
+    const auto integer = [&](const char* key, std::int64_t low, std::int64_t high) {
+      const json& value = cfg.at(key);
+      EMBER_CHECK(value.is_number_integer(), IoError, "recommender: checkpoint {}: config.json \"{}\" is {}; expected "
+                  "an integer", dir, key, value.dump());
+      const std::int64_t n = value.is_number_unsigned() && value.get<std::uint64_t>() > std::uint64_t(high)
+                                 ? high + 1
+                                 : value.get<std::int64_t>();
+      EMBER_CHECK(n >= low && n <= high, IoError, "recommender: checkpoint {}: config.json \"{}\" is {}; expected "
+                  "{} to {}", dir, key, value.dump(), low, high);
+      return n;
+    };
+    config.num_users = integer("num_users", 1, std::int64_t{1} << 40);
+    config.num_items = integer("num_items", 1, std::int64_t{1} << 40);
+    config.dim = integer("dim", 1, 100000);  // the range train accepts
     config.sparse = cfg.at("sparse").get<bool>();
     const json ids = read_json(folder / "ids.json");
     c.users = IdMap(ids.at("users").get<std::vector<std::string>>());

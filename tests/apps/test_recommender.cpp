@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -180,4 +181,21 @@ TEST_CASE("recommender reports bad input with one clear message and a non-zero e
               .exit_code == 0);
   fails_with({"recommend", "--checkpoint", checkpoint, "--user", "nobody"},
              "user \"nobody\" is not in the checkpoint; expected one of its 20 training users");
+
+  // A damaged config.json: numbers that are not integers, or out of range, are refused by name.
+  const std::string config = app::read_text(checkpoint + "/config.json");
+  const auto with_dim = [&](const std::string& dim) {
+    const std::size_t at = config.find("\"dim\": ");
+    REQUIRE(at != std::string::npos);
+    const std::size_t end = config.find_first_of(",\n}", at);
+    std::ofstream(checkpoint + "/config.json", std::ios::binary) << config.substr(0, at) << "\"dim\": " << dim
+                                                                 << config.substr(end);
+  };
+  with_dim("1e30");
+  fails_with({"recommend", "--checkpoint", checkpoint, "--user", "u1"}, "config.json \"dim\" is 1e+30; expected an integer");
+  with_dim("-4");
+  fails_with({"recommend", "--checkpoint", checkpoint, "--user", "u1"}, "config.json \"dim\" is -4; expected 1 to 100000");
+  with_dim("18446744073709551615");
+  fails_with({"recommend", "--checkpoint", checkpoint, "--user", "u1"},
+             "config.json \"dim\" is 18446744073709551615; expected 1 to 100000");
 }
