@@ -3,6 +3,8 @@
 #   make test    install what is missing, build, run the whole test suite through ctest
 #   make test-sanitize   the same suite built with AddressSanitizer + UBSan (build-sanitize/)
 #   make fuzz    build the fuzz targets with clang/libFuzzer, replay their corpora, fuzz briefly
+#   make bench   ember and PyTorch side by side (docs/performance.md)
+MAKEFLAGS += --no-print-directory  # also quiets the "Entering directory" lines of CMake's makefiles
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
@@ -18,7 +20,7 @@ configure: bootstrap
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Benchmarks against PyTorch (bench/, issue 9): a Release build with the benches in build-bench,
+# Benchmarks against PyTorch (bench/, docs/performance.md): a Release build with the benches in build-bench,
 # then bench/compare runs ember and the PyTorch twins interleaved and prints the table. PyTorch
 # (Debian's python3-torch) is installed when possible; without it only the ember side runs.
 # BENCH_ARGS go to bench/compare, e.g. BENCH_ARGS="--rounds 1 --skip e2e".
