@@ -1,12 +1,90 @@
 // Learning-rate schedulers, in PyTorch's recursive ("chainable") forms.
 #include "optim/lr_scheduler.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
 
 namespace ember::optim {
+namespace {
+
+void check_group_values(const std::vector<double>& values, std::size_t groups, const char* who, const char* what) {
+  EMBER_CHECK(values.size() == groups, ValueError, "{}: load_state_dict: {} has {} values; expected {} (one per "
+              "parameter group)", who, what, values.size(), groups);
+  for (std::size_t g = 0; g < values.size(); ++g)
+    EMBER_CHECK(std::isfinite(values[g]) && values[g] >= 0.0, ValueError,
+                "{}: load_state_dict: {}[{}] = {}; expected a finite value >= 0", who, what, g, py_float(values[g]));
+}
+
+// Reads a JSON object written by to_json(); any missing key or wrong type is an IoError naming it.
+template <typename Fill>
+void parse_state(const std::string& text, const char* what, Fill&& fill) {
+  try {
+    fill(nlohmann::json::parse(text));
+  } catch (const nlohmann::json::exception& e) {
+    throw IoError(fmt::format("{}::from_json: malformed state: {}", what, e.what()));
+  }
+}
+
+// A JSON integer as int64 (a float such as 1e30 would convert with undefined behaviour).
+std::int64_t json_integer(const nlohmann::json& j, const char* key, const char* what) {
+  const nlohmann::json& value = j.at(key);
+  EMBER_CHECK(value.is_number_integer() && !(value.is_number_unsigned() &&
+                                             value.get<std::uint64_t>() > std::uint64_t(INT64_MAX)),
+              IoError, "{}::from_json: \"{}\" is {}; expected an integer", what, key, value.dump());
+  return value.get<std::int64_t>();
+}
+
+}  // namespace
+
+std::string LRSchedulerState::to_json() const {
+  return nlohmann::json{{"last_epoch", last_epoch}, {"base_lrs", base_lrs}, {"last_lr", last_lr}}.dump();
+}
+
+LRSchedulerState LRSchedulerState::from_json(const std::string& text) {
+  LRSchedulerState state;
+  parse_state(text, "LRSchedulerState", [&](const nlohmann::json& j) {
+    state.last_epoch = json_integer(j, "last_epoch", "LRSchedulerState");
+    state.base_lrs = j.at("base_lrs").get<std::vector<double>>();
+    state.last_lr = j.at("last_lr").get<std::vector<double>>();
+  });
+  return state;
+}
+
+std::string ReduceLROnPlateauState::to_json() const {
+  // best starts at +-inf, which JSON cannot hold: written as a string then.
+  const nlohmann::json best_value = std::isinf(best) ? nlohmann::json(best > 0 ? "inf" : "-inf") : nlohmann::json(best);
+  return nlohmann::json{{"last_epoch", last_epoch},
+                        {"best", best_value},
+                        {"num_bad_epochs", num_bad_epochs},
+                        {"cooldown_counter", cooldown_counter},
+                        {"last_lr", last_lr}}
+      .dump();
+}
+
+ReduceLROnPlateauState ReduceLROnPlateauState::from_json(const std::string& text) {
+  ReduceLROnPlateauState state;
+  parse_state(text, "ReduceLROnPlateauState", [&](const nlohmann::json& j) {
+    const char* what = "ReduceLROnPlateauState";
+    state.last_epoch = json_integer(j, "last_epoch", what);
+    const nlohmann::json& best = j.at("best");
+    if (best.is_string()) {
+      const std::string b = best.get<std::string>();
+      EMBER_CHECK(b == "inf" || b == "-inf", IoError, "{}::from_json: \"best\" is {}; expected a number, \"inf\" or "
+                  "\"-inf\"", what, best.dump());
+      state.best = b == "inf" ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+    } else {
+      state.best = best.get<double>();
+    }
+    state.num_bad_epochs = json_integer(j, "num_bad_epochs", what);
+    state.cooldown_counter = json_integer(j, "cooldown_counter", what);
+    state.last_lr = j.at("last_lr").get<std::vector<double>>();
+  });
+  return state;
+}
 
 LRScheduler::LRScheduler(Optimizer& optimizer, std::string name) : optimizer_(optimizer), name_(std::move(name)) {
   base_lrs_ = current_lrs();
@@ -30,6 +108,17 @@ void LRScheduler::step() {
   }
   for (std::size_t g = 0; g < lrs.size(); ++g) optimizer_.set_lr(g, lrs[g]);
   last_lr_ = current_lrs();
+}
+
+void LRScheduler::load_state_dict(const LRSchedulerState& state) {
+  const std::size_t groups = optimizer_.param_groups().size();
+  check_group_values(state.base_lrs, groups, name_.c_str(), "base_lrs");
+  check_group_values(state.last_lr, groups, name_.c_str(), "last_lr");
+  EMBER_CHECK(state.last_epoch >= 0, ValueError, "{}: load_state_dict: last_epoch = {}; expected >= 0 (a scheduler "
+              "has taken its first step when it is built)", name_, state.last_epoch);
+  last_epoch_ = state.last_epoch;
+  base_lrs_ = state.base_lrs;
+  last_lr_ = state.last_lr;
 }
 
 // ---- StepLR -----------------------------------------------------------------------------------
@@ -168,6 +257,20 @@ bool ReduceLROnPlateau::is_better(double a, double best) const {
   const double t = options_.threshold();
   if (options_.mode() == "min") return rel ? a < best * (1.0 - t) : a < best - t;
   return rel ? a > best * (t + 1.0) : a > best + t;
+}
+
+void ReduceLROnPlateau::load_state_dict(const ReduceLROnPlateauState& state) {
+  check_group_values(state.last_lr, min_lrs_.size(), "ReduceLROnPlateau", "last_lr");
+  EMBER_CHECK(state.last_epoch >= 0 && state.num_bad_epochs >= 0 && state.cooldown_counter >= 0, ValueError,
+              "ReduceLROnPlateau: load_state_dict: last_epoch {}, num_bad_epochs {}, cooldown_counter {}; expected "
+              "values >= 0", state.last_epoch, state.num_bad_epochs, state.cooldown_counter);
+  EMBER_CHECK(!std::isnan(state.best), ValueError, "ReduceLROnPlateau: load_state_dict: best is nan; expected a "
+              "number (or +-inf before the first step)");
+  last_epoch_ = state.last_epoch;
+  best_ = state.best;
+  num_bad_epochs_ = state.num_bad_epochs;
+  cooldown_counter_ = state.cooldown_counter;
+  last_lr_ = state.last_lr;
 }
 
 void ReduceLROnPlateau::step(double metric) {

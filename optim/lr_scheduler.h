@@ -17,6 +17,21 @@
 
 namespace ember::optim {
 
+// Where a scheduler stands: what it needs to continue after a restart (PyTorch's
+// scheduler.state_dict() without the options, which the constructor already has). To resume,
+// build the optimizer and the scheduler as the first run did, then load the optimizer's state
+// (which holds the current lrs) and the scheduler's, in either order.
+struct LRSchedulerState {
+  std::int64_t last_epoch = -1;
+  std::vector<double> base_lrs;  // one per parameter group
+  std::vector<double> last_lr;   // one per parameter group
+
+  // A JSON object {"last_epoch": ..., "base_lrs": [...], "last_lr": [...]}, and back (IoError on
+  // malformed text, naming what is wrong).
+  std::string to_json() const;
+  static LRSchedulerState from_json(const std::string& text);
+};
+
 // The chainable schedulers' base. As in PyTorch, construction performs the first step
 // (last_epoch becomes 0 and each group's lr is set to get_lr(), normally unchanged), and each
 // step() then advances last_epoch by one and writes the new lrs into the optimizer. The
@@ -33,6 +48,12 @@ class LRScheduler {
   const std::vector<double>& get_last_lr() const { return last_lr_; }
   std::int64_t last_epoch() const { return last_epoch_; }
   const std::vector<double>& base_lrs() const { return base_lrs_; }
+
+  LRSchedulerState state_dict() const { return {last_epoch_, base_lrs_, last_lr_}; }
+  // Replaces the scheduler's state; the optimizer is not touched (its lrs come from its own
+  // state). Checked first (one value per group, lrs finite and >= 0, last_epoch >= 0): a
+  // ValueError changes nothing.
+  void load_state_dict(const LRSchedulerState& state);
 
  protected:
   LRScheduler(Optimizer& optimizer, std::string name);
@@ -162,6 +183,18 @@ struct ReduceLROnPlateauOptions {
   EMBER_ARG(double, eps) = 1e-8;
 };
 
+// Where a ReduceLROnPlateau stands (PyTorch's state_dict without the options).
+struct ReduceLROnPlateauState {
+  std::int64_t last_epoch = 0;
+  double best = 0.0;
+  std::int64_t num_bad_epochs = 0;
+  std::int64_t cooldown_counter = 0;
+  std::vector<double> last_lr;  // one per parameter group
+
+  std::string to_json() const;
+  static ReduceLROnPlateauState from_json(const std::string& text);
+};
+
 class ReduceLROnPlateau {
  public:
   explicit ReduceLROnPlateau(Optimizer& optimizer, const ReduceLROnPlateauOptions& options = {});
@@ -171,6 +204,12 @@ class ReduceLROnPlateau {
   std::int64_t last_epoch() const { return last_epoch_; }
   double best() const { return best_; }
   std::int64_t num_bad_epochs() const { return num_bad_epochs_; }
+
+  ReduceLROnPlateauState state_dict() const {
+    return {last_epoch_, best_, num_bad_epochs_, cooldown_counter_, last_lr_};
+  }
+  // Checked first (one lr per group, counters >= 0, best not NaN): a ValueError changes nothing.
+  void load_state_dict(const ReduceLROnPlateauState& state);
 
  private:
   bool is_better(double a, double best) const;

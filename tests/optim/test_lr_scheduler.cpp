@@ -101,6 +101,99 @@ TEST_CASE("ReduceLROnPlateau matches PyTorch", "[optim]") {
   }
 }
 
+TEST_CASE("A scheduler resumed from its state_dict continues PyTorch's sequence", "[optim]") {
+  const auto doc = ember::testing::load_golden("optim");
+  for (const auto& c : doc.at("cases").at("schedulers")) {
+    const std::size_t epochs = c.at("expected").size(), stop = epochs / 2;
+    TwoGroups first(c.at("lrs"));
+    auto scheduler = make_scheduler(c.at("scheduler"), c.at("options"), first.sgd);
+    for (std::size_t epoch = 1; epoch <= stop; ++epoch) scheduler->step();
+    const std::string saved = scheduler->state_dict().to_json();
+    const std::vector<double> saved_lrs = {first.sgd.lr(0), first.sgd.lr(1)};
+
+    // A new run builds everything as before, then restores the optimizer's lrs (what the
+    // optimizer's own checkpoint does) and the scheduler's state.
+    TwoGroups resumed(c.at("lrs"));
+    auto again = make_scheduler(c.at("scheduler"), c.at("options"), resumed.sgd);
+    for (std::size_t g = 0; g < 2; ++g) resumed.sgd.set_lr(g, saved_lrs[g]);
+    again->load_state_dict(optim::LRSchedulerState::from_json(saved));
+    REQUIRE(again->last_epoch() == std::int64_t(stop));
+    REQUIRE(again->base_lrs() == scheduler->base_lrs());
+    for (std::size_t epoch = stop + 1; epoch < epochs; ++epoch) {
+      INFO(c.at("name").get<std::string>() << ", resumed at " << stop << ", epoch " << epoch);
+      again->step();
+      resumed.require_lrs(c.at("expected")[epoch], again->get_last_lr());
+    }
+  }
+}
+
+TEST_CASE("ReduceLROnPlateau resumed from its state_dict continues PyTorch's sequence", "[optim]") {
+  const auto doc = ember::testing::load_golden("optim");
+  for (const auto& c : doc.at("cases").at("plateau")) {
+    const json& o = c.at("options");
+    auto options = optim::ReduceLROnPlateauOptions()
+                       .mode(o.value("mode", "min"))
+                       .factor(o.value("factor", 0.1))
+                       .patience(o.value("patience", 10))
+                       .threshold(o.value("threshold", 1e-4))
+                       .threshold_mode(o.value("threshold_mode", "rel"))
+                       .cooldown(o.value("cooldown", 0))
+                       .eps(o.value("eps", 1e-8));
+    if (o.contains("min_lr")) options.min_lr(o.at("min_lr").get<std::vector<double>>());
+    const json& metrics = c.at("metrics");
+    for (std::size_t stop : {std::size_t{0}, metrics.size() / 2}) {
+      TwoGroups first(c.at("lrs"));
+      optim::ReduceLROnPlateau scheduler(first.sgd, options);
+      for (std::size_t epoch = 0; epoch < stop; ++epoch) scheduler.step(metrics[epoch].get<double>());
+      const std::string saved = scheduler.state_dict().to_json();  // +-inf best before the first step
+
+      TwoGroups resumed(c.at("lrs"));
+      optim::ReduceLROnPlateau again(resumed.sgd, options);
+      for (std::size_t g = 0; g < 2; ++g) resumed.sgd.set_lr(g, first.sgd.lr(g));
+      again.load_state_dict(optim::ReduceLROnPlateauState::from_json(saved));
+      REQUIRE(again.best() == scheduler.best());
+      for (std::size_t epoch = stop; epoch < metrics.size(); ++epoch) {
+        INFO(c.at("name").get<std::string>() << ", resumed at " << stop << ", epoch " << epoch + 1);
+        again.step(metrics[epoch].get<double>());
+        resumed.require_lrs(c.at("expected")[epoch], again.get_last_lr());
+      }
+    }
+  }
+}
+
+TEST_CASE("Scheduler state that does not fit is refused and changes nothing", "[optim]") {
+  TwoGroups model(json::array({0.1, 0.01}));
+  optim::StepLR scheduler(model.sgd, optim::StepLROptions(2));
+  scheduler.step();
+  const optim::LRSchedulerState before = scheduler.state_dict();
+  optim::LRSchedulerState one_group = before;
+  one_group.base_lrs = {0.1};
+  REQUIRE_THROWS_AS(scheduler.load_state_dict(one_group), ValueError);
+  REQUIRE_THROWS_WITH(scheduler.load_state_dict(one_group),
+                      Contains("StepLR: load_state_dict: base_lrs has 1 values; expected 2 (one per parameter group)"));
+  optim::LRSchedulerState negative = before;
+  negative.last_lr[1] = -1.0;
+  REQUIRE_THROWS_WITH(scheduler.load_state_dict(negative), Contains("last_lr[1] = -1.0; expected a finite value >= 0"));
+  REQUIRE(scheduler.state_dict().to_json() == before.to_json());
+  REQUIRE(model.sgd.lr(0) == 0.1);
+
+  REQUIRE_THROWS_AS(optim::LRSchedulerState::from_json("{\"last_epoch\": 1e30, \"base_lrs\": [], \"last_lr\": []}"),
+                    IoError);
+  REQUIRE_THROWS_WITH(optim::LRSchedulerState::from_json("{\"last_epoch\": 1e30}"),
+                      Contains("\"last_epoch\" is 1e+30; expected an integer"));
+  REQUIRE_THROWS_WITH(optim::LRSchedulerState::from_json("{\"last_epoch\": 3"), Contains("malformed state"));
+
+  optim::ReduceLROnPlateau plateau(model.sgd);
+  optim::ReduceLROnPlateauState bad = plateau.state_dict();
+  bad.num_bad_epochs = -1;
+  REQUIRE_THROWS_WITH(plateau.load_state_dict(bad), Contains("num_bad_epochs -1"));
+  REQUIRE(plateau.num_bad_epochs() == 0);
+  REQUIRE_THROWS_WITH(optim::ReduceLROnPlateauState::from_json(
+                          "{\"last_epoch\": 0, \"best\": \"big\", \"num_bad_epochs\": 0, \"cooldown_counter\": 0, "
+                          "\"last_lr\": [0.1, 0.01]}"),
+                      Contains("\"best\" is \"big\""));
+}
+
 TEST_CASE("Schedulers validate their options", "[optim]") {
   Tensor p = zeros({1}).requires_grad_();
   optim::SGD sgd({p}, optim::SGDOptions(0.1));
