@@ -1,6 +1,7 @@
 // Saving and loading recommender checkpoints (see checkpoint.h).
 #include "apps/recommender/checkpoint.h"
 
+#include "apps/common/checkpoint.h"
 #include "core/error.h"
 #include "core/safetensors.h"
 #include "data/delimited_file.h"
@@ -16,13 +17,6 @@ using json = nlohmann::json;
 
 namespace ember::apps::recommender {
 namespace {
-
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.flush();
-  EMBER_CHECK(out.good(), IoError, "recommender: writing {} failed", path.string());
-}
 
 json read_json(const fs::path& path) {
   const std::string text = data::read_file(path.string());
@@ -41,33 +35,32 @@ Tensor int64_tensor(const std::vector<std::int64_t>& values) {
 
 void save_checkpoint(const std::string& dir, MatrixFactorization& model, const IdMap& users, const IdMap& items,
                      const Ratings& train) {
-  const fs::path target(dir), staging(dir + ".staging"), old(dir + ".old");
-  fs::remove_all(staging);
-  fs::create_directories(staging);
-  model.save((staging / "model.safetensors").string());
-  save_safetensors((staging / "seen.safetensors").string(),
-                   {{"users", int64_tensor(train.users)}, {"items", int64_tensor(train.items)}});
-  write_text(staging / "ids.json",
-             json{{"format", "ember.recommender.ids"}, {"version", 1}, {"users", users.names()}, {"items", items.names()}}
-                 .dump());
-  const auto& c = model.config();
-  write_text(staging / "config.json", json{{"format", "ember.recommender.config"},
-                                           {"version", 1},
-                                           {"num_users", c.num_users},
-                                           {"num_items", c.num_items},
-                                           {"dim", c.dim},
-                                           {"sparse", c.sparse}}
-                                          .dump(2) +
-                                          "\n");
-  fs::remove_all(old);
-  if (fs::exists(target)) fs::rename(target, old);
-  fs::rename(staging, target);
-  fs::remove_all(old);
+  write_checkpoint(dir, [&](const std::string& staging_dir) {
+    const fs::path staging(staging_dir);
+    model.save((staging / "model.safetensors").string());
+    save_safetensors((staging / "seen.safetensors").string(),
+                     {{"users", int64_tensor(train.users)}, {"items", int64_tensor(train.items)}});
+    write_file_atomic((staging / "ids.json").string(), json{{"format", "ember.recommender.ids"},
+                                                             {"version", 1},
+                                                             {"users", users.names()},
+                                                             {"items", items.names()}}
+                                                            .dump());
+    const auto& c = model.config();
+    write_file_atomic((staging / "config.json").string(), json{{"format", "ember.recommender.config"},
+                                                                {"version", 1},
+                                                                {"num_users", c.num_users},
+                                                                {"num_items", c.num_items},
+                                                                {"dim", c.dim},
+                                                                {"sparse", c.sparse}}
+                                                                   .dump(2) +
+                                                               "\n");
+  });
 }
 
 Checkpoint load_checkpoint(const std::string& dir) {
-  const fs::path folder(dir);
-  EMBER_CHECK(fs::is_directory(folder), IoError, "recommender: checkpoint folder {} does not exist", dir);
+  EMBER_CHECK(fs::is_directory(dir) || fs::is_directory(dir + ".old"), IoError,
+              "recommender: checkpoint folder {} does not exist", dir);
+  const fs::path folder(checkpoint_to_read(dir));  // DIR, or DIR.old after an interrupted save; verified
   Checkpoint c;
   MatrixFactorizationConfig config;
   try {

@@ -1,6 +1,7 @@
 // A recommender checkpoint folder: model.safetensors (the MatrixFactorization state_dict),
 // ids.json (the user and item ids, index order), seen.safetensors (the training pairs, so
-// `recommend` can leave out items a user already rated) and config.json (the model's sizes).
+// `recommend` can leave out items a user already rated), config.json (the model's sizes), and
+// checksums.json (apps/common/checkpoint.h: written last, verified when loading).
 #pragma once
 
 #include "apps/recommender/model.h"
@@ -17,12 +18,12 @@ struct Checkpoint {
   Ratings seen;  // the training ratings (values unused)
 };
 
-// Writes the folder beside `dir` first and renames it into place, so an interrupted save leaves
-// the previous checkpoint (or none), never a mix of two.
+// Writes the folder beside `dir` first and renames it into place (apps/common/checkpoint.h), so
+// an interrupted save leaves the previous checkpoint (or none), never a mix of two.
 void save_checkpoint(const std::string& dir, MatrixFactorization& model, const IdMap& users, const IdMap& items,
                      const Ratings& train);
 
-// Throws IoError naming the folder and the missing or inconsistent file.
+// Throws IoError naming the folder and the missing, corrupted or inconsistent file.
 Checkpoint load_checkpoint(const std::string& dir);
 
 }  // namespace ember::apps::recommender

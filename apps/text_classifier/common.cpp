@@ -1,7 +1,7 @@
 // Configuration, evaluation and checkpoint loading shared by text_classifier's commands.
 #include "apps/text_classifier/common.h"
 
-#include "apps/text_classifier/checkpoint.h"
+#include "apps/common/checkpoint.h"
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
 #include "data/dataloader.h"

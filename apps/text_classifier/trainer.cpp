@@ -5,7 +5,7 @@
 #include "apps/text_classifier/trainer.h"
 
 #include "apps/common/optimizers.h"
-#include "apps/text_classifier/checkpoint.h"
+#include "apps/common/checkpoint.h"
 #include "apps/text_classifier/common.h"
 #include "apps/text_classifier/plot.h"
 #include "apps/text_classifier/synthetic.h"
@@ -253,6 +253,10 @@ int train(const CommandLine& cli) {
                m.train_loss, 100 * m.train_acc, m.valid_loss, 100 * m.valid_acc, m.seconds, m.examples_per_second);
     if (metrics.is_open()) metrics << to_json(m).dump() << std::endl;
 
+    // The checkpoint folder (apps/common/checkpoint.h): model.safetensors (PyTorch's state_dict
+    // keys), optimizer_{dense,sparse}.{safetensors,json}, vocab.json and labels.json (index to
+    // token / label), config.json (model and training options), state.json (epochs done,
+    // generator state, metrics so far), then checksums.json.
     if (cli.given("checkpoint")) {
       write_checkpoint(cli.str("checkpoint"), [&](const std::string& dir) {
         model->save(dir + "/model.safetensors");
@@ -264,7 +268,7 @@ int train(const CommandLine& cli) {
         nlohmann::ordered_json state = {{"epochs_done", epoch + 1}, {"generator", default_generator().state()}};
         state["history"] = nlohmann::json::array();
         for (const auto& h : history) state["history"].push_back(to_json(h));
-        write_file_atomic(dir + "/state.json", state.dump(2));  // last: marks the checkpoint complete
+        write_file_atomic(dir + "/state.json", state.dump(2));
       });
     }
   }

@@ -2,6 +2,7 @@
 // copies of it, Adam, and filtered MRR / mean rank / Hits@k.
 #include "apps/transe/train.h"
 
+#include "apps/common/checkpoint.h"
 #include "apps/transe/evaluate.h"
 #include "apps/transe/graph.h"
 #include "apps/transe/model.h"
@@ -16,8 +17,6 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 
 namespace ember::apps::transe {
 namespace {
@@ -77,20 +76,16 @@ Tensor column(const std::vector<Triple>& triples, std::int64_t Triple::*field) {
   return tensor(values, {static_cast<std::int64_t>(values.size())});
 }
 
+// The checkpoint folder (apps/common/checkpoint.h): model.safetensors (the TransE state_dict),
+// names.json (entity and relation names in index order, and the norm), then checksums.json.
 void save_checkpoint(const std::string& dir, TransE& model, const KnowledgeGraph& g) {
-  namespace fs = std::filesystem;
-  fs::create_directories(dir);
-  model.save((fs::path(dir) / "model.safetensors").string());
-  nlohmann::json names{{"format", "ember.transe.names"}, {"version", 1}, {"norm", model.config().p}};
-  for (std::int64_t e = 0; e < g.entities.size(); ++e) names["entities"].push_back(g.entities.name(e));
-  for (std::int64_t r = 0; r < g.relations.size(); ++r) names["relations"].push_back(g.relations.name(r));
-  const std::string path = (fs::path(dir) / "names.json").string(), tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << names.dump() << "\n";
-    EMBER_CHECK(out.good(), IoError, "transe: writing {} failed", tmp);
-  }
-  fs::rename(tmp, path);
+  write_checkpoint(dir, [&](const std::string& staging) {
+    model.save(staging + "/model.safetensors");
+    nlohmann::json names{{"format", "ember.transe.names"}, {"version", 1}, {"norm", model.config().p}};
+    for (std::int64_t e = 0; e < g.entities.size(); ++e) names["entities"].push_back(g.entities.name(e));
+    for (std::int64_t r = 0; r < g.relations.size(); ++r) names["relations"].push_back(g.relations.name(r));
+    write_file_atomic(staging + "/names.json", names.dump() + "\n");
+  });
 }
 
 }  // namespace

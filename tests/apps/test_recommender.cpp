@@ -2,12 +2,15 @@
 // --sparse), written train/test files, checkpoint contents, `recommend`, and bad input.
 #include "app_process.h"
 
+#include "apps/common/checkpoint.h"
+
 #include "core/safetensors.h"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -182,15 +185,33 @@ TEST_CASE("recommender reports bad input with one clear message and a non-zero e
   fails_with({"recommend", "--checkpoint", checkpoint, "--user", "nobody"},
              "user \"nobody\" is not in the checkpoint; expected one of its 20 training users");
 
-  // A damaged config.json: numbers that are not integers, or out of range, are refused by name.
+  // A save killed between its two renames leaves the only complete checkpoint in DIR.old: it is used.
+  std::filesystem::rename(checkpoint, checkpoint + ".old");
+  {
+    const app::Result r = app::run("recommender", {"recommend", "--checkpoint", checkpoint, "--user", "u2", "--top", "3"});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Contains("top 3 items for user u2"));
+  }
+  std::filesystem::rename(checkpoint + ".old", checkpoint);
+
+  // An edited config.json is refused as corrupted (checksums.json no longer matches); re-sealed
+  // on purpose, numbers that are not integers, or out of range, are refused by name.
   const std::string config = app::read_text(checkpoint + "/config.json");
-  const auto with_dim = [&](const std::string& dim) {
+  const auto with_dim = [&](const std::string& dim, bool seal = true) {
     const std::size_t at = config.find("\"dim\": ");
     REQUIRE(at != std::string::npos);
     const std::size_t end = config.find_first_of(",\n}", at);
     std::ofstream(checkpoint + "/config.json", std::ios::binary) << config.substr(0, at) << "\"dim\": " << dim
                                                                  << config.substr(end);
+    if (seal) ember::apps::seal_checkpoint(checkpoint);
   };
+  const std::size_t dim_at = config.find("\"dim\": ") + 7;
+  std::string same_length = config.substr(dim_at, config.find_first_of(",\n}", dim_at) - dim_at);
+  same_length[0] = same_length[0] == '9' ? '8' : static_cast<char>(same_length[0] + 1);
+  with_dim(same_length, false);
+  fails_with({"recommend", "--checkpoint", checkpoint, "--user", "u1"},
+             checkpoint + "/config.json is corrupted (checksum");
   with_dim("1e30");
   fails_with({"recommend", "--checkpoint", checkpoint, "--user", "u1"}, "config.json \"dim\" is 1e+30; expected an integer");
   with_dim("-4");

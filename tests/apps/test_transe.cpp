@@ -3,6 +3,8 @@
 // with bad input.
 #include "app_process.h"
 
+#include "apps/common/checkpoint.h"
+
 #include "apps/transe/evaluate.h"
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
@@ -12,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 
 using Catch::Contains;
 using Catch::WithinAbs;
@@ -146,6 +149,10 @@ TEST_CASE("transe trains on written files with L2 distance and saves a checkpoin
     CHECK(*std::max_element(norms.begin(), norms.end()) <= 1.0f + 1e-5f);
   }
   CHECK_THAT(app::read_text(checkpoint + "/names.json"), Contains("\"place_0_0\"") && Contains("\"southeast_of\""));
+  // Written as a crash-safe folder (apps/common/checkpoint.h): sealed, and nothing left beside it.
+  CHECK(ember::apps::checkpoint_to_read(checkpoint) == checkpoint);  // verifies every file
+  CHECK(!std::filesystem::exists(checkpoint + ".staging"));
+  CHECK(!std::filesystem::exists(checkpoint + ".old"));
 }
 
 TEST_CASE("transe reports bad input with one clear message and a non-zero exit", "[apps]") {

@@ -1,5 +1,5 @@
 // Crash-safe checkpoint folders (see checkpoint.h).
-#include "apps/text_classifier/checkpoint.h"
+#include "apps/common/checkpoint.h"
 
 #include "core/error.h"
 
@@ -42,8 +42,10 @@ std::uint64_t file_checksum(const std::string& path) {
   return hash;
 }
 
+}  // namespace
+
 // {"model.safetensors": {"bytes": N, "fnv1a64": "..."}, ...} for every file of the folder.
-void write_checksums(const std::string& folder) {
+void seal_checkpoint(const std::string& folder) {
   nlohmann::ordered_json sums = nlohmann::ordered_json::object();
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(folder))
@@ -55,6 +57,8 @@ void write_checksums(const std::string& folder) {
   }
   write_file_atomic(folder + "/" + kChecksums, sums.dump(2));
 }
+
+namespace {
 
 // Throws IoError naming the first file of `folder` that is missing, truncated or altered.
 void verify_checksums(const std::string& dir, const std::string& folder) {
@@ -110,16 +114,14 @@ void write_checkpoint(const std::string& dir, const std::function<void(const std
   const std::string staging = dir + ".staging", old = dir + ".old";
   // A swap interrupted between its two renames left the only complete checkpoint in DIR.old:
   // put it back first, so that removing DIR.old below never deletes the last good checkpoint.
-  if (!fs::exists(fs::path(dir) / kCompleteMarker) && fs::exists(fs::path(old) / kCompleteMarker)) {
+  if (!fs::exists(fs::path(dir) / kChecksums) && fs::exists(fs::path(old) / kChecksums)) {
     fs::remove_all(dir);
     fs::rename(old, dir);
   }
   fs::remove_all(staging);
   fs::create_directories(staging);
   write_files(staging);
-  EMBER_CHECK(fs::exists(fs::path(staging) / kCompleteMarker), IoError, "checkpoint {}: {} was not written", dir,
-              kCompleteMarker);
-  write_checksums(staging);
+  seal_checkpoint(staging);
   for (const auto& entry : fs::directory_iterator(staging)) fsync_path(entry.path().string());
   fsync_path(staging);
   // From here on a complete checkpoint is always at DIR or DIR.old.
@@ -133,11 +135,11 @@ void write_checkpoint(const std::string& dir, const std::function<void(const std
 
 std::string checkpoint_to_read(const std::string& dir) {
   for (const std::string& candidate : {dir, dir + ".old"}) {
-    if (!fs::exists(fs::path(candidate) / kCompleteMarker)) continue;
+    if (!fs::exists(fs::path(candidate) / kChecksums)) continue;
     verify_checksums(dir, candidate);
     return candidate;
   }
-  throw IoError(fmt::format("checkpoint {}: no complete checkpoint found (expected {}/{})", dir, dir, kCompleteMarker));
+  throw IoError(fmt::format("checkpoint {}: no complete checkpoint found (expected {}/{})", dir, dir, kChecksums));
 }
 
 }  // namespace ember::apps
