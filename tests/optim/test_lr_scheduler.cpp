@@ -41,6 +41,20 @@ std::unique_ptr<optim::LRScheduler> make_scheduler(const std::string& kind, cons
   return nullptr;
 }
 
+// A golden plateau case's options, defaults as in PyTorch.
+optim::ReduceLROnPlateauOptions plateau_options(const json& o) {
+  auto options = optim::ReduceLROnPlateauOptions()
+                     .mode(o.value("mode", "min"))
+                     .factor(o.value("factor", 0.1))
+                     .patience(o.value("patience", 10))
+                     .threshold(o.value("threshold", 1e-4))
+                     .threshold_mode(o.value("threshold_mode", "rel"))
+                     .cooldown(o.value("cooldown", 0))
+                     .eps(o.value("eps", 1e-8));
+  if (o.contains("min_lr")) options.min_lr(o.at("min_lr").get<std::vector<double>>());
+  return options;
+}
+
 // SGD with two groups at the given lrs, as the golden script builds it.
 struct TwoGroups {
   Tensor a = zeros({1}).requires_grad_();
@@ -82,16 +96,7 @@ TEST_CASE("ReduceLROnPlateau matches PyTorch", "[optim]") {
   REQUIRE(cases.size() >= 4);
   for (const auto& c : cases) {
     TwoGroups model(c.at("lrs"));
-    const json& o = c.at("options");
-    auto options = optim::ReduceLROnPlateauOptions()
-                       .mode(o.value("mode", "min"))
-                       .factor(o.value("factor", 0.1))
-                       .patience(o.value("patience", 10))
-                       .threshold(o.value("threshold", 1e-4))
-                       .threshold_mode(o.value("threshold_mode", "rel"))
-                       .cooldown(o.value("cooldown", 0))
-                       .eps(o.value("eps", 1e-8));
-    if (o.contains("min_lr")) options.min_lr(o.at("min_lr").get<std::vector<double>>());
+    const auto options = plateau_options(c.at("options"));
     optim::ReduceLROnPlateau scheduler(model.sgd, options);
     for (std::size_t epoch = 0; epoch < c.at("metrics").size(); ++epoch) {
       INFO(c.at("name").get<std::string>() << ", epoch " << epoch + 1);
@@ -130,16 +135,7 @@ TEST_CASE("A scheduler resumed from its state_dict continues PyTorch's sequence"
 TEST_CASE("ReduceLROnPlateau resumed from its state_dict continues PyTorch's sequence", "[optim]") {
   const auto doc = ember::testing::load_golden("optim");
   for (const auto& c : doc.at("cases").at("plateau")) {
-    const json& o = c.at("options");
-    auto options = optim::ReduceLROnPlateauOptions()
-                       .mode(o.value("mode", "min"))
-                       .factor(o.value("factor", 0.1))
-                       .patience(o.value("patience", 10))
-                       .threshold(o.value("threshold", 1e-4))
-                       .threshold_mode(o.value("threshold_mode", "rel"))
-                       .cooldown(o.value("cooldown", 0))
-                       .eps(o.value("eps", 1e-8));
-    if (o.contains("min_lr")) options.min_lr(o.at("min_lr").get<std::vector<double>>());
+    const auto options = plateau_options(c.at("options"));
     const json& metrics = c.at("metrics");
     for (std::size_t stop : {std::size_t{0}, metrics.size() / 2}) {
       TwoGroups first(c.at("lrs"));
