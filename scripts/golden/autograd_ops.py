@@ -23,23 +23,10 @@ import os
 
 import torch
 
+from golden_json import encode, encode_value
+
 SEED = 0
 FORMAT_VERSION = 1
-DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64", torch.bool: "bool"}
-
-
-def encode_value(v):
-    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
-        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    return v
-
-
-def encode(t):
-    t = t.detach().contiguous()
-    data = t.reshape(-1).tolist()
-    if t.dtype == torch.bool:
-        data = [int(v) for v in data]  # tensor_from_json reads bools as 0/1 numbers
-    return {"shape": list(t.shape), "dtype": DTYPES[t.dtype], "data": [encode_value(v) for v in data]}
 
 
 def apply_view(t, view):

@@ -20,15 +20,10 @@ import os
 
 import torch
 
+from golden_json import DTYPES, encode_value
+
 SEED = 0
 FORMAT_VERSION = 1
-DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64", torch.bool: "bool"}
-
-
-def encode_value(v):
-    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
-        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    return v
 
 
 def encode(t, view=None, expand_to=None):

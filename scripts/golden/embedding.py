@@ -30,15 +30,11 @@ import os
 import torch
 import torch.nn.functional as F
 
+from golden_json import encode
+
 SEED = 0
 FORMAT_VERSION = 1
-DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}
 
-
-def encode(t):
-    t = t.detach().contiguous()
-    data = t.reshape(-1).tolist()
-    return {"shape": list(t.shape), "dtype": DTYPES[t.dtype], "data": data}
 
 
 def number(v):

@@ -17,14 +17,11 @@ import os
 
 import torch
 
+from golden_json import encode
+
 SEED = 0
 FORMAT_VERSION = 1
-DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}
 
-
-def encode(t):
-    t = t.detach().contiguous()
-    return {"shape": list(t.shape), "dtype": DTYPES[t.dtype], "data": t.reshape(-1).tolist()}
 
 
 def linear_case(name, in_features, out_features, bias, input_shape):

@@ -16,26 +16,17 @@ every input listed in requires_grad. Options use PyTorch's keyword names; "weigh
 "pos_weight", when present, are entries of "inputs".
 """
 import json
-import math
 import os
 
 import torch
 import torch.nn.functional as F
 
+from golden_json import encode
+
 SEED = 0
 FORMAT_VERSION = 1
-DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}
 
 
-def encode_value(v):
-    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
-        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    return v
-
-
-def encode(t):
-    t = t.detach().contiguous()
-    return {"shape": list(t.shape), "dtype": DTYPES[t.dtype], "data": [encode_value(v) for v in t.reshape(-1).tolist()]}
 
 
 FUNCTIONS = {

@@ -28,15 +28,12 @@ import os
 
 import torch
 
+from golden_json import DTYPES, encode
+
 SEED = 0
 FORMAT_VERSION = 1
 STEPS = 10
-DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}
 
-
-def encode(t):
-    t = t.detach().contiguous()
-    return {"shape": list(t.shape), "dtype": DTYPES[t.dtype], "data": t.reshape(-1).tolist()}
 
 
 def dense_grads(shape, dtype):
