@@ -1,5 +1,6 @@
 // `recommender train`: load or generate ratings, fit matrix factorisation with MSE, report
 // train/test RMSE per epoch and the final test RMSE against the global-mean baseline.
+#include "apps/common/checkpoint.h"
 #include "apps/common/optimizers.h"
 #include "apps/recommender/checkpoint.h"
 #include "apps/recommender/commands.h"
@@ -105,6 +106,14 @@ int run_train(const CommandLine& cli) {
   config.dim = cli.integer("dim", 1, 100000);
   config.sparse = cli.flag("sparse");
 
+  std::unique_ptr<CheckpointClaim> claim;  // checked and locked before anything is read or trained
+  if (cli.given("checkpoint")) {
+    CheckpointUse use{"recommender", {}, {}};
+    for (const char* name : {"train", "test", "config"})
+      if (cli.given(name)) use.inputs.emplace_back("--" + std::string(name), cli.str(name));
+    claim = claim_checkpoint(cli.str("checkpoint"), use);
+  }
+
   const RatingData data = load_data(cli, seed);
   const double mu = data.train.mean();
   fmt::print("data: {}\n", data.description);
@@ -154,8 +163,8 @@ int run_train(const CommandLine& cli) {
   const double change = 100.0 * (1.0 - test_rmse / baseline);
   fmt::print("test RMSE {:.4f}; global-mean baseline {:.4f} ({:.1f}% {})\n", test_rmse, baseline, std::abs(change),
              change >= 0 ? "lower" : "higher");
-  if (cli.given("checkpoint")) {
-    save_checkpoint(cli.str("checkpoint"), model, data.users, data.items, data.train);
+  if (claim) {
+    save_checkpoint(claim->dir(), model, data.users, data.items, data.train);
     fmt::print("checkpoint saved to {}\n", cli.str("checkpoint"));
   }
   return 0;

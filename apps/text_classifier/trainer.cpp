@@ -124,6 +124,17 @@ int train(const CommandLine& cli) {
   EMBER_CHECK(!cli.flag("freeze") || cli.given("pretrained"), ValueError,
               "text_classifier: --freeze needs --pretrained FILE");
 
+  // The checkpoint path is checked and locked before anything else is read or trained.
+  std::unique_ptr<CheckpointClaim> claim;
+  if (cli.given("checkpoint") && main_rank) {
+    CheckpointUse use{"text_classifier", {}, {}};
+    for (const char* name : {"train", "valid", "test", "pretrained", "config"})
+      if (cli.given(name)) use.inputs.emplace_back("--" + std::string(name), cli.str(name));
+    for (const char* name : {"metrics-out", "plot"})
+      if (cli.given(name)) use.outputs.emplace_back("--" + std::string(name), cli.str(name));
+    claim = claim_checkpoint(cli.str("checkpoint"), use);
+  }
+
   // Resuming: the checkpoint's vocabulary, labels and model configuration win.
   std::string resume_from;
   std::shared_ptr<const data::Vocab> resume_vocab;
@@ -257,8 +268,8 @@ int train(const CommandLine& cli) {
     // keys), optimizer_{dense,sparse}.{safetensors,json}, vocab.json and labels.json (index to
     // token / label), config.json (model and training options), state.json (epochs done,
     // generator state, metrics so far), then checksums.json.
-    if (cli.given("checkpoint")) {
-      write_checkpoint(cli.str("checkpoint"), [&](const std::string& dir) {
+    if (claim) {
+      write_checkpoint(claim->dir(), [&](const std::string& dir) {
         model->save(dir + "/model.safetensors");
         if (optimizers.dense) optimizers.dense->save(dir + "/optimizer_dense");
         if (optimizers.sparse) optimizers.sparse->save(dir + "/optimizer_sparse");

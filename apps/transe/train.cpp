@@ -103,6 +103,14 @@ int run_train(const CommandLine& cli) {
   config.dim = cli.integer("dim", 1, 100000);
   config.p = static_cast<int>(cli.integer("norm", 1, 2));
 
+  std::unique_ptr<CheckpointClaim> claim;  // checked and locked before anything is read or trained
+  if (cli.given("checkpoint")) {
+    CheckpointUse use{"transe", {}, {}};
+    for (const char* name : {"train", "valid", "test", "config"})
+      if (cli.given(name)) use.inputs.emplace_back("--" + std::string(name), cli.str(name));
+    claim = claim_checkpoint(cli.str("checkpoint"), use);
+  }
+
   const KnowledgeGraph g = load_graph(cli, seed);
   config.num_entities = g.entities.size();
   config.num_relations = g.relations.size();
@@ -156,8 +164,8 @@ int run_train(const CommandLine& cli) {
   fmt::print("test (filtered, {} ranks): {}\n", test.ranks, format_metrics(test));
   fmt::print("random ranking: MRR {:.4f}  MR {:.1f}\n", random_mrr(config.num_entities),
              (static_cast<double>(config.num_entities) + 1) / 2);
-  if (cli.given("checkpoint")) {
-    save_checkpoint(cli.str("checkpoint"), model, g);
+  if (claim) {
+    save_checkpoint(claim->dir(), model, g);
     fmt::print("checkpoint saved to {}\n", cli.str("checkpoint"));
   }
   return 0;
