@@ -85,9 +85,11 @@ double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
   const double coefficient = max_norm / (total + 1e-6);
   const double clamped = std::isnan(coefficient) ? coefficient : std::min(coefficient, 1.0);
   for (Tensor g : grads.dense) g.mul_(clamped);
+  // A sparse gradient keeps its own layout (nnz, row order, duplicates): the coalesced copy only
+  // served the norm, where duplicate rows must be summed first.
   for (const auto& [p, g] : grads.sparse) {
     Tensor param = p;
-    param.set_sparse_grad(g.mul(clamped));
+    param.set_sparse_grad(param.sparse_grad().mul(clamped));
   }
   return total;
 }

@@ -80,3 +80,20 @@ TEST_CASE("clip_grad_value_ clamps dense and coalesced sparse gradients", "[opti
   REQUIRE_THROWS_WITH(nn::utils::clip_grad_value_(dense, -1.0), Contains("clip_value -1.0 is invalid"));
   require_equal(dense.grad(), before);
 }
+
+TEST_CASE("clip_grad_norm_ scales a sparse gradient in its own layout (nnz and row order kept)", "[optim]") {
+  Tensor table = zeros({4, 2}, kFloat64).requires_grad_();
+  // Rows [3, 3, 0]: uncoalesced, as an embedding's backward leaves them. The norm is that of the
+  // summed rows: row 3 = (1 + 2, 0), row 0 = (0, 4), so ||g|| = 5.
+  const Tensor indices = tensor(std::vector<std::int64_t>{3, 3, 0}, {3});
+  table.set_sparse_grad(SparseTensor(indices, tensor({1.0, 0.0, 2.0, 0.0, 0.0, 4.0}, {3, 2}, kFloat64), {4, 2}));
+  for (double max_norm : {10.0, 2.5}) {  // nothing clipped, then halved
+    const double before_scale = table.sparse_grad().values.to_vector<double>()[2];
+    CHECK(nn::utils::clip_grad_norm_({table}, max_norm) == Approx(5.0).epsilon(1e-12));  // the norm before clipping
+    const SparseTensor g = table.sparse_grad();
+    CHECK(g.indices.to_vector<std::int64_t>() == std::vector<std::int64_t>{3, 3, 0});
+    CHECK_FALSE(g.coalesced);
+    const double scale = max_norm >= 5.0 ? 1.0 : max_norm / (5.0 + 1e-6);
+    CHECK(g.values.to_vector<double>()[2] == Approx(before_scale * scale).epsilon(1e-12));
+  }
+}
