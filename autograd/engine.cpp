@@ -16,6 +16,7 @@
 #include "autograd/variable.h"
 #include "core/kernels.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -167,6 +168,7 @@ void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_
     EMBER_CHECK(seed.shape() == root.shape() && seed.dtype() == root.dtype(), ShapeError,
                 "backward: gradient of shape {} ({}) does not match the tensor's {} ({})", shape_str(seed.shape()),
                 dtype_name(seed.dtype()), shape_str(root.shape()), dtype_name(root.dtype()));
+    check_view_is_current(root, "backward");
     Edge edge = gradient_edge(root);
     auto& buffer = buffers[edge.node.get()];
     buffer.resize(edge.node->outputs.size());
@@ -211,8 +213,14 @@ void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_
       if (grad_outputs[output_nr].defined())
         if (Tensor replaced = hook(grad_outputs[output_nr]); replaced.defined()) grad_outputs[output_nr] = replaced;
 
+    // Nothing arrived (fill_, zero_ and copy_ send no gradient to the history they overwrote): the
+    // node's inputs get nothing either, without running it.
     Grads input_grads;
-    {
+    const bool any_gradient =
+        std::any_of(grad_outputs.begin(), grad_outputs.end(), [](const Tensor& g) { return g.defined(); });
+    if (!any_gradient) {
+      input_grads.resize(node->next_edges.size());
+    } else {
       NoGradGuard no_grad;
       const Node* previous = std::exchange(detail::running_node, node);
       const auto start = std::chrono::steady_clock::now();

@@ -124,6 +124,7 @@ void Tensor::set_sparse_grad(const SparseTensor& grad) {
 Tensor Tensor::detach() const {
   auto impl = std::make_shared<TensorImpl>(*impl_);
   impl->autograd.reset();
+  impl->view_op = nullptr;  // as in PyTorch, a detached tensor is not a view: writes through it are not tracked
   return Tensor(std::move(impl));
 }
 

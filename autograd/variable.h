@@ -13,6 +13,9 @@ struct AutogradMeta {
   std::uint32_t output_nr = 0;    // which output of grad_fn this tensor is
   std::weak_ptr<Node> grad_accumulator;  // leaves: their AccumulateGrad node, while a graph uses it
   std::vector<Hook> leaf_hooks;          // leaves: run on each gradient before it is accumulated
+  // A view of a tensor that requires grad, made with grad mode off: writing it in place with grad
+  // mode on is refused (it is ambiguous whether the write should be tracked), as in PyTorch.
+  bool no_grad_view_of_grad_tensor = false;
 };
 
 // The meta of `t`, created on first use.

@@ -201,8 +201,11 @@ void all_reduce(Tensor& tensor, ReduceOp op) {
               "MPI_Allreduce");
   }
   buffer.bump_version();
-  if (op == ReduceOp::Mean) buffer.mul_(1.0 / g.world_size);
-  if (!buffer.is_same(tensor)) tensor.copy_(buffer);
+  if (op == ReduceOp::Mean) kernels::mul_(buffer, 1.0 / g.world_size);
+  if (!buffer.is_same(tensor)) {
+    kernels::copy_into(tensor, buffer);
+    tensor.bump_version();
+  }
 }
 
 SparseTensor all_gather_sparse(const SparseTensor& tensor) {
@@ -261,7 +264,10 @@ void broadcast(Tensor& tensor, int root) {
               "MPI_Bcast");
   }
   buffer.bump_version();
-  if (!buffer.is_same(tensor)) tensor.copy_(buffer);
+  if (!buffer.is_same(tensor)) {
+    kernels::copy_into(tensor, buffer);
+    tensor.bump_version();
+  }
 }
 
 void barrier() { check_mpi(MPI_Barrier(require_group("barrier").comm), "MPI_Barrier"); }

@@ -65,6 +65,14 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
 // In place, accumulating: dst += alpha * src (src broadcast to dst's shape).
 void add_into(const Tensor& dst, const Tensor& src, double alpha = 1.0);
+// In place, plain writes (core/tensor.cpp); the caller bumps the version.
+void fill_(const Tensor& t, double value);
+void uniform_(const Tensor& t, double low, double high);  // U[low, high) from the default generator
+void normal_(const Tensor& t, double mean, double std);
+void mul_(const Tensor& t, double factor);
+// True when two elements of `t` share one memory location (a stride-0 dim of size > 1, as expand
+// makes): a write into such a tensor is refused, as PyTorch refuses it.
+bool has_internal_overlap(const Tensor& t);
 
 // ---- reductions (empty `dims` = all dims) -----------------------------------------------
 Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);

@@ -10,9 +10,13 @@
 namespace ember::kernels {
 namespace {
 
-Tensor make_view(const Tensor& x, Shape shape, Shape strides, std::int64_t offset) {
+// A new TensorImpl over x's memory, remembering which op made it (autograd refuses recorded
+// in-place writes through views, and notices a view whose base was rewritten after it was taken).
+Tensor make_view(const Tensor& x, Shape shape, Shape strides, std::int64_t offset, const char* op) {
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = x.impl()->storage;
+  impl->view_op = op;
+  impl->view_history_version = impl->storage->history_version.load();
   impl->shape = std::move(shape);
   impl->strides = std::move(strides);
   impl->offset = offset;
@@ -78,7 +82,7 @@ std::optional<Shape> view_strides(const Shape& old_shape, const Shape& old_strid
 Tensor as_strided(const Tensor& x, const Shape& shape, const Shape& strides, std::int64_t offset) {
   EMBER_CHECK(shape.size() == strides.size(), ShapeError,
               "as_strided: shape {} and strides {} have different lengths", shape_str(shape), shape_str(strides));
-  return make_view(x, shape, strides, offset);
+  return make_view(x, shape, strides, offset, "as_strided");
 }
 
 Tensor view(const Tensor& x, Shape shape) {
@@ -88,24 +92,24 @@ Tensor view(const Tensor& x, Shape shape) {
               "view: a tensor of shape {} with strides {} cannot be viewed as {}; "
               "expected compatible strides (use reshape, which copies when needed)",
               shape_str(x.shape()), shape_str(x.strides()), shape_str(shape));
-  return make_view(x, std::move(shape), std::move(*strides), x.offset());
+  return make_view(x, std::move(shape), std::move(*strides), x.offset(), "view");
 }
 
 Tensor reshape(const Tensor& x, Shape shape) {
   shape = infer_size(std::move(shape), x.numel(), "reshape");
   if (auto strides = view_strides(x.shape(), x.strides(), shape))
-    return make_view(x, std::move(shape), std::move(*strides), x.offset());
+    return make_view(x, std::move(shape), std::move(*strides), x.offset(), "reshape");
   return view(clone(x), std::move(shape));
 }
 
 Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1) {
   dim0 = wrap_dim(dim0, x.dim(), "transpose");
   dim1 = wrap_dim(dim1, x.dim(), "transpose");
-  if (x.dim() == 0) return make_view(x, x.shape(), x.strides(), x.offset());
+  if (x.dim() == 0) return make_view(x, x.shape(), x.strides(), x.offset(), "transpose");
   Shape shape = x.shape(), strides = x.strides();
   std::swap(shape[dim0], shape[dim1]);
   std::swap(strides[dim0], strides[dim1]);
-  return make_view(x, std::move(shape), std::move(strides), x.offset());
+  return make_view(x, std::move(shape), std::move(strides), x.offset(), "transpose");
 }
 
 Tensor permute(const Tensor& x, const std::vector<std::int64_t>& dims) {
@@ -120,7 +124,7 @@ Tensor permute(const Tensor& x, const std::vector<std::int64_t>& dims) {
     shape[i] = x.shape()[d];
     strides[i] = x.strides()[d];
   }
-  return make_view(x, std::move(shape), std::move(strides), x.offset());
+  return make_view(x, std::move(shape), std::move(strides), x.offset(), "permute");
 }
 
 Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length) {
@@ -133,7 +137,7 @@ Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_
               start + length, dim, size, size);
   Shape shape = x.shape();
   shape[dim] = length;
-  return make_view(x, std::move(shape), x.strides(), x.offset() + start * x.strides()[dim]);
+  return make_view(x, std::move(shape), x.strides(), x.offset() + start * x.strides()[dim], "narrow");
 }
 
 Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {
@@ -148,7 +152,7 @@ Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {
   const std::int64_t offset = x.offset() + index * strides[dim];
   shape.erase(shape.begin() + dim);
   strides.erase(strides.begin() + dim);
-  return make_view(x, std::move(shape), std::move(strides), offset);
+  return make_view(x, std::move(shape), std::move(strides), offset, "select");
 }
 
 Tensor unsqueeze(const Tensor& x, std::int64_t dim) {
@@ -157,7 +161,7 @@ Tensor unsqueeze(const Tensor& x, std::int64_t dim) {
   const std::int64_t stride = dim < x.dim() ? shape[dim] * strides[dim] : 1;
   shape.insert(shape.begin() + dim, 1);
   strides.insert(strides.begin() + dim, stride);
-  return make_view(x, std::move(shape), std::move(strides), x.offset());
+  return make_view(x, std::move(shape), std::move(strides), x.offset(), "unsqueeze");
 }
 
 Tensor squeeze(const Tensor& x) {
@@ -167,17 +171,17 @@ Tensor squeeze(const Tensor& x) {
     shape.push_back(x.shape()[d]);
     strides.push_back(x.strides()[d]);
   }
-  return make_view(x, std::move(shape), std::move(strides), x.offset());
+  return make_view(x, std::move(shape), std::move(strides), x.offset(), "squeeze");
 }
 
 Tensor squeeze(const Tensor& x, std::int64_t dim) {
-  if (x.dim() == 0) return make_view(x, {}, {}, x.offset());
+  if (x.dim() == 0) return make_view(x, {}, {}, x.offset(), "squeeze");
   dim = wrap_dim(dim, x.dim(), "squeeze");
-  if (x.shape()[dim] != 1) return make_view(x, x.shape(), x.strides(), x.offset());
+  if (x.shape()[dim] != 1) return make_view(x, x.shape(), x.strides(), x.offset(), "squeeze");
   Shape shape = x.shape(), strides = x.strides();
   shape.erase(shape.begin() + dim);
   strides.erase(strides.begin() + dim);
-  return make_view(x, std::move(shape), std::move(strides), x.offset());
+  return make_view(x, std::move(shape), std::move(strides), x.offset(), "squeeze");
 }
 
 Tensor expand(const Tensor& x, const Shape& shape) {
@@ -201,7 +205,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
     out_shape[i] = want;
     out_strides[i] = size == want ? stride : 0;  // a broadcast dim repeats the same memory
   }
-  return make_view(x, std::move(out_shape), std::move(out_strides), x.offset());
+  return make_view(x, std::move(out_shape), std::move(out_strides), x.offset(), "expand");
 }
 
 // ---- copies and conversions -------------------------------------------------------------
@@ -242,6 +246,16 @@ Tensor to(const Tensor& x, DType dtype) {
   Tensor out = empty(x.shape(), dtype);
   copy_into(out, x);
   return out;
+}
+
+}  // namespace ember::kernels
+
+namespace ember::kernels {
+
+bool has_internal_overlap(const Tensor& t) {
+  for (std::int64_t d = 0; d < t.dim(); ++d)
+    if (t.shape()[d] > 1 && t.strides()[d] == 0) return true;
+  return false;
 }
 
 }  // namespace ember::kernels

@@ -1,5 +1,6 @@
 // The global random generator and the random creation functions.
 #include "core/dispatch.h"
+#include "core/kernels.h"
 #include "core/tensor.h"
 
 #include <cmath>
@@ -69,9 +70,17 @@ Generator& default_generator() {
 
 void manual_seed(std::uint64_t seed) { default_generator().manual_seed(seed); }
 
-Tensor rand(const Shape& shape, DType dtype) { return empty(shape, dtype).uniform_(0.0, 1.0); }
+Tensor rand(const Shape& shape, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  kernels::uniform_(t, 0.0, 1.0);
+  return t;
+}
 
-Tensor randn(const Shape& shape, DType dtype) { return empty(shape, dtype).normal_(0.0, 1.0); }
+Tensor randn(const Shape& shape, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  kernels::normal_(t, 0.0, 1.0);
+  return t;
+}
 
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape) {
   EMBER_CHECK(low < high, ValueError, "randint: expects low < high, got low={} high={}", low, high);

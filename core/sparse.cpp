@@ -116,7 +116,7 @@ void SparseTensor::add_to_dense(const Tensor& dense, double alpha) const {
 
 SparseTensor SparseTensor::mul(double factor) const {
   Tensor scaled = kernels::clone(values);
-  scaled.mul_(factor);
+  kernels::mul_(scaled, factor);
   return SparseTensor(indices, scaled, shape, coalesced);
 }
 

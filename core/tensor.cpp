@@ -87,28 +87,21 @@ template std::vector<double> Tensor::to_vector<double>() const;
 template std::vector<std::int64_t> Tensor::to_vector<std::int64_t>() const;
 template std::vector<int> Tensor::to_vector<int>() const;
 
-// ---- in-place writes --------------------------------------------------------------------
+// ---- in-place kernels (Tensor's in-place methods, in autograd/inplace.cpp, call these) ------
+// They write and nothing else: the caller bumps the version.
 
-Tensor& Tensor::fill_(double value) {
-  detail::dispatch_all(dtype(), [&]<typename T>() {
-    T* base = static_cast<T*>(impl_->storage->data) + offset();
+namespace kernels {
+
+void fill_(const Tensor& t, double value) {
+  detail::dispatch_all(t.dtype(), [&]<typename T>() {
+    T* base = static_cast<T*>(t.impl()->storage->data) + t.offset();
     const T v = static_cast<T>(value);
-    detail::for_each_row<1>(shape(), {&strides()}, [&](auto offs, std::int64_t n, auto st) {
+    detail::for_each_row<1>(t.shape(), {&t.strides()}, [&](auto offs, std::int64_t n, auto st) {
       T* p = base + offs[0];
       if (st[0] == 1) std::fill(p, p + n, v);
       else for (std::int64_t i = 0; i < n; ++i) p[i * st[0]] = v;
     });
   });
-  bump_version();
-  return *this;
-}
-
-Tensor& Tensor::zero_() { return fill_(0.0); }
-
-Tensor& Tensor::copy_(const Tensor& src) {
-  kernels::copy_into(*this, src);
-  bump_version();
-  return *this;
 }
 
 namespace {
@@ -121,52 +114,36 @@ template <typename T, typename Draw> void fill_with(const Tensor& t, Draw draw) 
 }
 }  // namespace
 
-Tensor& Tensor::uniform_(double low, double high) {
+void uniform_(const Tensor& t, double low, double high) {
   EMBER_CHECK(low <= high, ValueError, "uniform_: expects low <= high, got low={} high={}", low, high);
   Generator& gen = default_generator();
-  detail::dispatch_floating(dtype(), "uniform_", [&]<typename T>() {
+  detail::dispatch_floating(t.dtype(), "uniform_", [&]<typename T>() {
     if constexpr (std::is_same_v<T, float>)
-      fill_with<T>(*this, [&] { return static_cast<float>(low + (high - low) * gen.next_float()); });
+      fill_with<T>(t, [&] { return static_cast<float>(low + (high - low) * gen.next_float()); });
     else
-      fill_with<T>(*this, [&] { return low + (high - low) * gen.next_double(); });
+      fill_with<T>(t, [&] { return low + (high - low) * gen.next_double(); });
   });
-  bump_version();
-  return *this;
 }
 
-Tensor& Tensor::normal_(double mean, double std) {
+void normal_(const Tensor& t, double mean, double std) {
   EMBER_CHECK(std >= 0, ValueError, "normal_: expects std >= 0, got std={}", std);
   Generator& gen = default_generator();
-  detail::dispatch_floating(dtype(), "normal_", [&]<typename T>() {
-    fill_with<T>(*this, [&] { return static_cast<T>(mean + std * gen.next_normal()); });
+  detail::dispatch_floating(t.dtype(), "normal_", [&]<typename T>() {
+    fill_with<T>(t, [&] { return static_cast<T>(mean + std * gen.next_normal()); });
   });
-  bump_version();
-  return *this;
 }
 
-Tensor& Tensor::add_(const Tensor& other, double alpha) {
-  kernels::add_into(*this, other, alpha);
-  bump_version();
-  return *this;
-}
-
-Tensor& Tensor::mul_(double factor) {
-  detail::dispatch_numeric(dtype(), "mul_", [&]<typename T>() {
-    T* base = static_cast<T*>(impl_->storage->data) + offset();
+void mul_(const Tensor& t, double factor) {
+  detail::dispatch_numeric(t.dtype(), "mul_", [&]<typename T>() {
+    T* base = static_cast<T*>(t.impl()->storage->data) + t.offset();
     const T f = static_cast<T>(factor);
-    detail::for_each_row<1>(shape(), {&strides()}, [&](auto offs, std::int64_t n, auto st) {
+    detail::for_each_row<1>(t.shape(), {&t.strides()}, [&](auto offs, std::int64_t n, auto st) {
       for (std::int64_t i = 0; i < n; ++i) base[offs[0] + i * st[0]] *= f;
     });
   });
-  bump_version();
-  return *this;
 }
 
-Tensor& Tensor::mul_(const Tensor& other) {
-  kernels::copy_into(*this, kernels::mul(*this, other));
-  bump_version();
-  return *this;
-}
+}  // namespace kernels
 
 Tensor Tensor::contiguous() const { return kernels::contiguous(*this); }
 

@@ -18,6 +18,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ struct Storage {
   std::size_t nbytes = 0;
   std::function<void(void*)> deleter;  // empty: memory belongs to the caching allocator
   std::atomic<std::uint64_t> version{0};
+  // Bumped when autograd records an in-place write into this memory: the history of the written
+  // tensor changed, so a view taken before it (whose history still points at the old one) is stale.
+  std::atomic<std::uint64_t> history_version{0};
 };
 
 struct TensorImpl {
@@ -50,6 +54,10 @@ struct TensorImpl {
   std::int64_t offset = 0;  // in elements, from storage->data
   DType dtype = kFloat32;
   std::shared_ptr<autograd::AutogradMeta> autograd;  // null until autograd needs it
+  // Views only: the op that made this view of another tensor's memory ("narrow", "transpose", ...),
+  // and storage->history_version when it was made. Null for a tensor that owns its layout.
+  const char* view_op = nullptr;
+  std::uint64_t view_history_version = 0;
 };
 
 class Tensor {
@@ -94,15 +102,26 @@ class Tensor {
   std::uint64_t version() const { return impl_->storage->version.load(); }
   void bump_version() const { impl_->storage->version.fetch_add(1); }
 
-  // ---- in-place writes (never recorded on the tape; each bumps the version) --------------
+  // ---- in-place writes: each bumps the version. Declared here, defined in autograd/inplace.cpp:
+  // with grad mode on, a write into a tensor in the graph is recorded (its history is rebased onto
+  // the write), a leaf that requires grad is refused, and so is a write through a view that would
+  // need recording. docs/autograd.md, "In-place ops and the tape", has the rules.
   Tensor& fill_(double value);
   Tensor& zero_();
   Tensor& copy_(const Tensor& src);  // src broadcast to this shape, converted to this dtype
   Tensor& uniform_(double low = 0.0, double high = 1.0);
   Tensor& normal_(double mean = 0.0, double std = 1.0);
   Tensor& add_(const Tensor& other, double alpha = 1.0);  // this += alpha * other (broadcast)
+  Tensor& add_(double value);
+  Tensor& sub_(const Tensor& other, double alpha = 1.0);  // this -= alpha * other
+  Tensor& sub_(double value);
   Tensor& mul_(double factor);
   Tensor& mul_(const Tensor& other);
+  Tensor& div_(double divisor);
+  Tensor& div_(const Tensor& other);
+  Tensor& clamp_(std::optional<double> min, std::optional<double> max);
+  Tensor& relu_();
+  Tensor& masked_fill_(const Tensor& mask, double value);  // value where mask (bool, broadcast) is true
 
   // ---- conversions and copies (not recorded: see ember::clone / ember::to for autograd) ---
   Tensor contiguous() const;  // this if already contiguous, else a row-major copy (not recorded)
