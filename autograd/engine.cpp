@@ -1,13 +1,15 @@
-// The backward engine. The whole idea, as in micrograd, in three steps:
-//   1. find every node reachable from the roots (explicit stack: no recursion, so a 1000-step
-//      unrolled sequence cannot overflow the C++ stack) and count, for each node, how many
-//      edges point at it;
-//   2. seed the roots' gradients;
-//   3. repeatedly run the ready node with the highest sequence_nr (reverse recording order is a
-//      topological order): its backward turns the gradients of its outputs into gradients of
-//      its inputs, which are summed into the input buffers of the nodes that produced them.
-//      A node becomes ready once every edge into it has delivered.
-// Leaves are reached through AccumulateGrad nodes, which add into .grad.
+// The backward engine. The whole idea, as in micrograd, in three steps (read backward() at the
+// bottom first):
+//   1. seed_roots: each root's gradient (ones for a one-element root) goes into the input buffer
+//      of the node that produced it;
+//   2. run_ready_queue: count, for every node reachable from the roots, the edges pointing at it
+//      (explicit stack: no recursion, so a 100000-step chain cannot overflow the C++ stack); then
+//      repeatedly run the ready node with the highest sequence_nr (reverse recording order is a
+//      topological order): its backward turns the gradients of its outputs into gradients of its
+//      inputs, which are summed into the buffers of the nodes that produced them. A node is ready
+//      once every edge into it has delivered;
+//   3. a leaf's AccumulateGrad node, when its turn comes, adds the gradient into .grad.
+// The tape printer and the DOT writer are in tape_print.cpp.
 #include "autograd/engine.h"
 
 #include "autograd/function.h"
@@ -26,11 +28,10 @@
 
 namespace ember::autograd {
 
-namespace detail {
-extern thread_local const Node* running_node;  // function.cpp: read by needs_grad()
-}
-
 namespace {
+
+// The node whose backward is running on this thread: what needs_grad() asks about.
+thread_local const Node* running_node = nullptr;
 
 // All nodes reachable from `roots`, with the number of edges pointing at each.
 std::unordered_map<Node*, int> count_dependencies(const std::vector<Node*>& roots) {
@@ -146,18 +147,32 @@ struct BySequenceNr {
   bool operator()(const Node* a, const Node* b) const { return a->sequence_nr < b->sequence_nr; }
 };
 
-}  // namespace
+// One backward call's state: the gradients waiting at each node, and how many edges into each
+// node have not delivered yet.
+struct GraphTask {
+  std::unordered_map<Node*, std::vector<Gradient>> buffers;
+  std::unordered_map<Node*, int> dependencies;
+  std::vector<std::shared_ptr<Node>> roots;  // keeps the root nodes alive while we run
+  bool retain_graph = false;
+  bool anomaly = false;
 
-void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_roots, bool retain_graph) {
+  void deliver(const Edge& edge, Gradient g) {
+    auto& buffer = buffers[edge.node.get()];
+    buffer.resize(edge.node->outputs.size());
+    accumulate(buffer[edge.input_nr], std::move(g));
+  }
+};
+
+// Step 1. Seed: d(root)/d(root) = 1 for one-element roots, else the gradient the caller gives.
+GraphTask seed_roots(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_roots) {
   EMBER_CHECK(grad_roots.empty() || grad_roots.size() == roots.size(), ValueError,
               "backward: got {} gradients for {} tensors", grad_roots.size(), roots.size());
-  // Seed: d(root)/d(root) = 1 for one-element roots, else the gradient the caller gives.
-  std::unordered_map<Node*, std::vector<Gradient>> buffers;
-  std::vector<std::shared_ptr<Node>> root_nodes;  // keep the roots alive while we run
+  GraphTask task;
   for (std::size_t r = 0; r < roots.size(); ++r) {
     const Tensor& root = roots[r];
     EMBER_CHECK(root.requires_grad(), Error,
                 "backward: element {} of tensors does not require grad and does not have a grad_fn", r);
+    check_view_is_current(root, "backward");
     Tensor seed = grad_roots.empty() ? Tensor() : grad_roots[r];
     if (!seed.defined()) {
       EMBER_CHECK(root.numel() == 1, ShapeError,
@@ -168,153 +183,109 @@ void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_
     EMBER_CHECK(seed.shape() == root.shape() && seed.dtype() == root.dtype(), ShapeError,
                 "backward: gradient of shape {} ({}) does not match the tensor's {} ({})", shape_str(seed.shape()),
                 dtype_name(seed.dtype()), shape_str(root.shape()), dtype_name(root.dtype()));
-    check_view_is_current(root, "backward");
     Edge edge = gradient_edge(root);
-    auto& buffer = buffers[edge.node.get()];
-    buffer.resize(edge.node->outputs.size());
-    accumulate(buffer[edge.input_nr], Gradient(seed));
-    root_nodes.push_back(edge.node);
+    task.deliver(edge, Gradient(seed));
+    task.roots.push_back(edge.node);
   }
+  return task;
+}
 
+// Sets the node whose backward is running (read by needs_grad) and restores the previous one on
+// every exit, exceptions included.
+class RunningNodeScope {
+ public:
+  explicit RunningNodeScope(const Node* node) : previous_(std::exchange(running_node, node)) {}
+  ~RunningNodeScope() { running_node = previous_; }
+  RunningNodeScope(const RunningNodeScope&) = delete;
+  RunningNodeScope& operator=(const RunningNodeScope&) = delete;
+
+ private:
+  const Node* previous_;
+};
+
+// Runs one op's backward: tensor hooks on each output's gradient, then the op's own function
+// under NoGradGuard. Returns one gradient per input.
+Grads call_backward(Node& node, std::vector<Gradient> grads) {
+  EMBER_CHECK(!node.released, Error,
+              "backward: trying to backward through the graph a second time (or directly access saved tensors "
+              "after they have already been freed) at {}. Saved intermediate values of the graph are freed when "
+              "you call backward(). Pass retain_graph=true to the first backward() if you need to backward "
+              "through the graph a second time",
+              node.name);
+  std::vector<Tensor> grad_outputs(grads.size());
+  for (std::size_t k = 0; k < grads.size(); ++k)  // an op's backward only ever sees dense gradients
+    grad_outputs[k] = grads[k].is_sparse() ? grads[k].sparse.to_dense() : grads[k].dense;
+  for (const auto& [output_nr, hook] : node.pre_hooks)
+    if (grad_outputs[output_nr].defined())
+      if (Tensor replaced = hook(grad_outputs[output_nr]); replaced.defined()) grad_outputs[output_nr] = replaced;
+  // Nothing arrived (fill_, zero_ and copy_ send no gradient to the history they overwrote): the
+  // node's inputs get nothing either, without running it.
+  if (std::none_of(grad_outputs.begin(), grad_outputs.end(), [](const Tensor& g) { return g.defined(); }))
+    return Grads(node.next_edges.size());
+
+  NoGradGuard no_grad;
+  RunningNodeScope running(&node);
+  const auto start = std::chrono::steady_clock::now();
+  Grads input_grads = node.backward(grad_outputs);
+  if (profiler_active())
+    profiler_record_backward(node.name,
+                             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  EMBER_INTERNAL_ASSERT(input_grads.size() == node.next_edges.size());
+  return input_grads;
+}
+
+// Step 2. The ready queue: run the ready node with the highest sequence_nr, deliver its inputs'
+// gradients, and queue every node whose last pending edge just delivered.
+void run_ready_queue(GraphTask& task) {
   std::vector<Node*> starts;
-  for (const auto& n : root_nodes) starts.push_back(n.get());
-  std::unordered_map<Node*, int> dependencies = count_dependencies(starts);
+  for (const auto& n : task.roots) starts.push_back(n.get());
+  task.dependencies = count_dependencies(starts);
   std::priority_queue<Node*, std::vector<Node*>, BySequenceNr> ready;
   std::unordered_set<Node*> queued;
   for (Node* n : starts)
-    if (dependencies[n] == 0 && queued.insert(n).second) ready.push(n);
+    if (task.dependencies[n] == 0 && queued.insert(n).second) ready.push(n);
 
-  const bool anomaly = anomaly_mode_enabled();
   while (!ready.empty()) {
     Node* node = ready.top();
     ready.pop();
-    std::vector<Gradient> grads = std::move(buffers[node]);
-    buffers.erase(node);
+    std::vector<Gradient> grads = std::move(task.buffers[node]);
+    task.buffers.erase(node);
     grads.resize(node->outputs.size());
 
-    if (node->is_accumulator()) {
+    if (node->is_accumulator()) {  // Step 3. Deliver to a leaf.
       if (grads[0].defined()) accumulate_into_leaf(*node, std::move(grads[0]));
       continue;
     }
-    EMBER_CHECK(!node->released, Error,
-                "backward: trying to backward through the graph a second time (or directly access saved tensors "
-                "after they have already been freed) at {}. Saved intermediate values of the graph are freed when "
-                "you call backward(). Pass retain_graph=true to the first backward() if you need to backward "
-                "through the graph a second time",
-                node->name);
-
-    // Tensor hooks see (and may replace) each output's gradient; then everything is dense.
-    std::vector<Tensor> grad_outputs(grads.size());
-    for (std::size_t k = 0; k < grads.size(); ++k) {
-      if (grads[k].is_sparse()) grads[k] = Gradient(grads[k].sparse.to_dense());
-      grad_outputs[k] = grads[k].dense;
-    }
-    for (const auto& [output_nr, hook] : node->pre_hooks)
-      if (grad_outputs[output_nr].defined())
-        if (Tensor replaced = hook(grad_outputs[output_nr]); replaced.defined()) grad_outputs[output_nr] = replaced;
-
-    // Nothing arrived (fill_, zero_ and copy_ send no gradient to the history they overwrote): the
-    // node's inputs get nothing either, without running it.
-    Grads input_grads;
-    const bool any_gradient =
-        std::any_of(grad_outputs.begin(), grad_outputs.end(), [](const Tensor& g) { return g.defined(); });
-    if (!any_gradient) {
-      input_grads.resize(node->next_edges.size());
-    } else {
-      NoGradGuard no_grad;
-      const Node* previous = std::exchange(detail::running_node, node);
-      const auto start = std::chrono::steady_clock::now();
-      try {
-        input_grads = node->backward(grad_outputs);
-      } catch (...) {
-        detail::running_node = previous;
-        throw;
-      }
-      detail::running_node = previous;
-      if (profiler_active())
-        profiler_record_backward(node->name,
-                                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-    }
-    EMBER_INTERNAL_ASSERT(input_grads.size() == node->next_edges.size());
-    if (!retain_graph) {  // frees the saved tensors captured by the backward function
+    Grads input_grads = call_backward(*node, std::move(grads));
+    if (!task.retain_graph) {  // frees the saved tensors captured by the backward function
       node->backward = nullptr;
       node->released = true;
     }
-
     for (std::size_t i = 0; i < node->next_edges.size(); ++i) {
       const Edge& edge = node->next_edges[i];
       if (!edge.node) continue;
-      Gradient g = std::move(input_grads[i]);
-      if (g.defined()) {
+      if (Gradient g = std::move(input_grads[i]); g.defined()) {
         if (!g.is_sparse()) g.dense = validate(*node, i, std::move(g.dense));
-        if (anomaly) check_finite(*node, i, g.is_sparse() ? g.sparse.values : g.dense);
-        auto& buffer = buffers[edge.node.get()];
-        buffer.resize(edge.node->outputs.size());
-        accumulate(buffer[edge.input_nr], std::move(g));
+        if (task.anomaly) check_finite(*node, i, g.is_sparse() ? g.sparse.values : g.dense);
+        task.deliver(edge, std::move(g));
       }
-      if (--dependencies[edge.node.get()] == 0 && queued.insert(edge.node.get()).second) ready.push(edge.node.get());
+      if (--task.dependencies[edge.node.get()] == 0 && queued.insert(edge.node.get()).second) ready.push(edge.node.get());
     }
   }
 }
 
-// ---- inspection -------------------------------------------------------------------------
-
-namespace {
-std::vector<Node*> reachable_in_order(const Tensor& t) {
-  Edge edge = gradient_edge(t);
-  if (!edge.node) return {};
-  auto dependencies = count_dependencies({edge.node.get()});
-  std::vector<Node*> nodes;
-  for (auto& [node, count] : dependencies) nodes.push_back(node);
-  std::sort(nodes.begin(), nodes.end(), [](Node* a, Node* b) { return a->sequence_nr > b->sequence_nr; });
-  return nodes;
-}
-
-std::string shapes_of(const std::vector<InputMeta>& metas, const std::vector<Edge>* edges = nullptr) {
-  std::string out;
-  for (std::size_t i = 0; i < metas.size(); ++i) {
-    if (i) out += ", ";
-    out += shape_str(metas[i].shape);
-    if (edges && (*edges)[i].node) out += "*";
-  }
-  return out;
-}
 }  // namespace
 
-std::string print_tape(const Tensor& t) {
-  // One row per node; columns are as wide as their widest cell.
-  std::vector<std::array<std::string, 5>> rows{{"seq", "op", "output", "inputs (* = needs grad)", "saved"}};
-  for (Node* node : reachable_in_order(t)) {
-    if (node->is_accumulator()) {
-      rows.push_back({std::to_string(node->sequence_nr), node->name, shapes_of(node->outputs), "", ""});
-      continue;
-    }
-    rows.push_back({std::to_string(node->sequence_nr), node->name, shapes_of(node->outputs),
-                    shapes_of(node->inputs, &node->next_edges),
-                    node->released ? "freed" : fmt::format("{} B", node->saved_bytes)});
-  }
-  std::array<std::size_t, 5> width{};
-  for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line = fmt::format("{:>{}}  {:<{}}  {:<{}}  {:<{}}  {:>{}}", row[0], width[0], row[1], width[1], row[2],
-                                   width[2], row[3], width[3], row[4], width[4]);
-    line.erase(line.find_last_not_of(' ') + 1);
-    out += line + "\n";
-  }
-  return out;
+bool needs_grad(std::size_t input_index) {
+  EMBER_INTERNAL_ASSERT(running_node != nullptr && input_index < running_node->next_edges.size());
+  return running_node->next_edges[input_index].node != nullptr;
 }
 
-std::string to_dot(const Tensor& t) {
-  std::string out = "digraph tape {\n  rankdir=BT;\n  node [shape=box, fontname=monospace];\n";
-  for (Node* node : reachable_in_order(t)) {
-    out += fmt::format("  n{} [label=\"{}\\n{}\"{}];\n", node->sequence_nr, node->name, shapes_of(node->outputs),
-                       node->is_accumulator() ? ", style=filled, fillcolor=lightblue" : "");
-    for (const Edge& edge : node->next_edges)
-      if (edge.node) out += fmt::format("  n{} -> n{};\n", edge.node->sequence_nr, node->sequence_nr);
-  }
-  return out + "}\n";
+void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_roots, bool retain_graph) {
+  GraphTask task = seed_roots(roots, grad_roots);
+  task.retain_graph = retain_graph;
+  task.anomaly = anomaly_mode_enabled();
+  run_ready_queue(task);
 }
 
 }  // namespace ember::autograd

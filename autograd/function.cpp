@@ -11,10 +11,12 @@
 
 namespace ember::autograd {
 
-namespace detail {
-extern thread_local std::size_t pending_saved_bytes;  // saved_tensor.cpp
-thread_local const Node* running_node = nullptr;       // set by the engine around backward calls
-}  // namespace detail
+namespace {
+// Bytes saved (SavedTensor) by the op being recorded on this thread since its last record().
+thread_local std::size_t pending_saved_bytes = 0;
+}  // namespace
+
+void note_saved_bytes(std::size_t nbytes) { pending_saved_bytes += nbytes; }
 
 Node::~Node() {
   // Releasing a 100000-step chain through nested shared_ptr destructors would recurse 100000
@@ -55,12 +57,6 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
     any = any || t.requires_grad();
   }
   return any;
-}
-
-bool needs_grad(std::size_t input_index) {
-  const Node* node = detail::running_node;
-  EMBER_INTERNAL_ASSERT(node != nullptr && input_index < node->next_edges.size());
-  return node->next_edges[input_index].node != nullptr;
 }
 
 namespace {
@@ -112,7 +108,7 @@ static void mark_no_grad_view(const Tensor& output, const std::vector<Tensor>& i
 
 Tensor record(const char* name, Tensor output, const std::vector<Tensor>& inputs,
               std::function<Grads(const Tensor& dy)> backward) {
-  const std::size_t saved_bytes = std::exchange(detail::pending_saved_bytes, 0);
+  const std::size_t saved_bytes = std::exchange(pending_saved_bytes, 0);
   mark_no_grad_view(output, inputs);
   if (!any_requires_grad(inputs)) return output;
   auto node = make_node(
@@ -123,7 +119,7 @@ Tensor record(const char* name, Tensor output, const std::vector<Tensor>& inputs
 
 std::vector<Tensor> record_multi(const char* name, std::vector<Tensor> outputs, const std::vector<Tensor>& inputs,
                                  BackwardFn backward) {
-  const std::size_t saved_bytes = std::exchange(detail::pending_saved_bytes, 0);
+  const std::size_t saved_bytes = std::exchange(pending_saved_bytes, 0);
   for (const Tensor& out : outputs) mark_no_grad_view(out, inputs);
   if (!any_requires_grad(inputs)) return outputs;
   auto node = make_node(name, outputs, inputs, std::move(backward), saved_bytes);
@@ -134,7 +130,7 @@ std::vector<Tensor> record_multi(const char* name, std::vector<Tensor> outputs, 
 
 void rebase_history(const char* name, const Tensor& self, const std::vector<Tensor>& operands,
                     std::function<Grads(const Tensor& dy)> backward) {
-  const std::size_t saved_bytes = std::exchange(detail::pending_saved_bytes, 0);
+  const std::size_t saved_bytes = std::exchange(pending_saved_bytes, 0);
   std::vector<Tensor> inputs{self};  // input 0: self's history before the write
   inputs.insert(inputs.end(), operands.begin(), operands.end());
   auto node = make_node(

@@ -34,6 +34,10 @@ void rebase_history(const char* name, const Tensor& self, const std::vector<Tens
 // `op` names the op about to use it.
 void check_view_is_current(const Tensor& t, const char* op);
 
+// SavedTensor reports the bytes it keeps alive; the next record() on this thread puts them on
+// its node (Node::saved_bytes, the profiler's "saved" column).
+void note_saved_bytes(std::size_t nbytes);
+
 // Inside a backward function: whether input `i` of the running node needs a gradient.
 // Skip computing gradients nobody will use.
 bool needs_grad(std::size_t input_index);

@@ -5,11 +5,6 @@
 
 namespace ember::autograd {
 
-namespace detail {
-// Bytes saved by the op being recorded on this thread; record() reads and resets it.
-thread_local std::size_t pending_saved_bytes = 0;
-}  // namespace detail
-
 SavedTensor::SavedTensor(const Tensor& t, const char* op) : op_(op) {
   if (!t.defined()) return;
   // A fresh TensorImpl over the same storage: the data without the autograd state.
@@ -17,7 +12,7 @@ SavedTensor::SavedTensor(const Tensor& t, const char* op) : op_(op) {
   impl->autograd.reset();
   data_ = Tensor(std::move(impl));
   saved_version_ = t.version();
-  detail::pending_saved_bytes += nbytes();
+  note_saved_bytes(nbytes());  // record() puts them on the op's node
 }
 
 Tensor SavedTensor::unpack() const {
