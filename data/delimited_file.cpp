@@ -5,10 +5,16 @@
 
 #include "core/error.h"
 
+#include <fmt/format.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <new>
 
 namespace ember::data {
 
@@ -98,12 +104,41 @@ Record parse_csv_record(std::string_view content, std::size_t pos, std::int64_t 
 }  // namespace
 
 std::string read_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  EMBER_CHECK(file.is_open(), IoError, "cannot open {}: {}", path, std::strerror(errno));
-  std::ostringstream content;
-  content << file.rdbuf();
-  EMBER_CHECK(!file.bad(), IoError, "reading {} failed: {}", path, std::strerror(errno));
-  return std::move(content).str();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  EMBER_CHECK(fd >= 0, IoError, "cannot open {}: {}", path, std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  EMBER_CHECK(::fstat(fd, &st) == 0, IoError, "cannot read {}: {}", path, std::strerror(errno));
+  EMBER_CHECK(!S_ISDIR(st.st_mode), IoError, "cannot read {}: it is a folder, not a file", path);
+  const bool regular = S_ISREG(st.st_mode);
+  std::string content;
+  try {
+    if (regular) content.reserve(static_cast<std::size_t>(st.st_size));
+    std::size_t size = content.size();
+    for (;;) {
+      if (content.size() - size < (1 << 16)) content.resize(std::max<std::size_t>(2 * content.size(), size + (1 << 16)));
+      const ssize_t n = ::read(fd, content.data() + size, content.size() - size);
+      if (n < 0 && errno == EINTR) continue;
+      EMBER_CHECK(n >= 0, IoError, "cannot read {} (I/O error after {} bytes): {}", path, size, std::strerror(errno));
+      if (n == 0) break;
+      size += static_cast<std::size_t>(n);
+    }
+    content.resize(size);
+  } catch (const std::bad_alloc&) {
+    throw IoError(fmt::format("cannot read {}: out of memory after {} bytes{}", path, content.size(),
+                              regular ? fmt::format(" of {}", st.st_size) : std::string()));
+  }
+  if (regular)
+    EMBER_CHECK(content.size() >= static_cast<std::size_t>(st.st_size), IoError,
+                "cannot read {}: got {} of its {} bytes (was it truncated while being read?)", path, content.size(),
+                st.st_size);
+  else
+    EMBER_CHECK(!content.empty(), IoError, "{} is {} and gave no data; expected a file", path,
+                S_ISFIFO(st.st_mode) ? "a FIFO (pipe)" : S_ISSOCK(st.st_mode) ? "a socket" : "a device");
+  return content;
 }
 
 FileFormat resolve_format(FileFormat format, const std::string& path) {

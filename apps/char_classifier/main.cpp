@@ -95,7 +95,7 @@ double accuracy(CharClassifier& model, const std::vector<Example>& examples, con
   return sum(to(eq(predicted, batch[2]), kFloat32)).item<double>() / static_cast<double>(examples.size());
 }
 
-int main(int argc, char** argv) {
+int run_app(int argc, char** argv) {
   apps::CommandLine cli("char_classifier", {{"epochs", "20", "training epochs"},
                                             {"seed", "0", "random seed (data, initialisation)"},
                                             {"help", "", "show this help", true}});
@@ -137,4 +137,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 1;
   }
+}
+
+int main(int argc, char** argv) {
+  // Output lost on the way to stdout (a full disk, /dev/full) is an error, not exit 0.
+  return apps::checked_exit_status("char_classifier", run_app(argc, argv));
 }

@@ -2,6 +2,7 @@
 #include "apps/common/checkpoint.h"
 
 #include "core/error.h"
+#include "data/delimited_file.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -197,6 +198,7 @@ std::uint64_t file_checksum(const std::string& path) {
   while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0)
     for (std::streamsize i = 0; i < in.gcount(); ++i)
       hash = (hash ^ static_cast<unsigned char>(chunk[static_cast<std::size_t>(i)])) * 1099511628211ull;
+  EMBER_CHECK(!in.bad(), IoError, "cannot read {}: {}", path, errno_text());
   return hash;
 }
 
@@ -271,14 +273,7 @@ void write_file_atomic(const std::string& path, const std::string& text) {
   EMBER_CHECK(!ec, IoError, "cannot rename {} to {}: {}", tmp, path, ec.message());
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EMBER_CHECK(in.good(), IoError, "cannot open {}: {}", path, errno_text());
-  std::ostringstream text;
-  text << in.rdbuf();
-  EMBER_CHECK(!in.bad(), IoError, "cannot read {}: {}", path, errno_text());
-  return text.str();
-}
+std::string read_file(const std::string& path) { return data::read_file(path); }
 
 CheckpointClaim::~CheckpointClaim() {
   if (remove_lock_) ::unlink(lock_path_.c_str());  // still locked: no other run can hold this file

@@ -5,11 +5,13 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
-#include <unistd.h>
 
 namespace ember::apps {
 
@@ -152,6 +154,27 @@ void ProgressBar::finish(const std::string& stats) {
   if (tty_) fmt::print("\r{} [{}] {}/{} {}\033[K\n", label_, std::string(30, '#'), total_, total_, stats);
   else fmt::print("{} {}/{} {}\n", label_, total_, total_, stats);
   std::fflush(stdout);
+}
+
+int checked_exit_status(const std::string& program, int status) {
+  const int earlier = errno;  // the error of a failed write, if it was the last thing to fail
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  if (flushed && !std::ferror(stdout)) return status;
+  if (status != 0) return status;  // the error that stopped the app is already reported
+  const int error = !flushed && errno != 0 ? errno : earlier != 0 ? earlier : EIO;
+  // Where stdout goes, when the system can tell (Linux): "/dev/full", "pipe:[1234]", a file.
+  std::string where = "fd 1";
+  char target[4096];
+  if (const ssize_t n = ::readlink("/proc/self/fd/1", target, sizeof target - 1); n > 0) where.assign(target, n);
+  std::fprintf(stderr, "error: %s: cannot write standard output (%s): %s\n", program.c_str(), where.c_str(),
+               std::strerror(error));
+  return status == 0 ? 1 : status;
+}
+
+void check_written(const std::ostream& stream, const std::string& program, const std::string& path) {
+  EMBER_CHECK(!stream.fail(), IoError, "{}: cannot write {}: {}", program, path,
+              std::strerror(errno != 0 ? errno : EIO));
 }
 
 }  // namespace ember::apps

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,15 @@ class CommandLine {
   std::map<std::string, std::string> values_;
   std::map<std::string, bool> given_;
 };
+
+// The exit status of an app: `status`, or 1 when anything written to stdout was lost (a full
+// disk, /dev/full, a closed pipe), after printing "error: PROGRAM: cannot write standard output
+// (WHERE): ERRNO TEXT" to stderr. Every app's main returns through it.
+int checked_exit_status(const std::string& program, int status);  // (no second message when status != 0)
+
+// Throws IoError naming `path` and the errno text when `stream` (an output file) is in a failed
+// state; call after each write and after close.
+void check_written(const std::ostream& stream, const std::string& program, const std::string& path);
 
 // A progress bar on a terminal ("epoch 3/10 [#####.....] 120/250 loss 0.412 acc 81.2% 9120 ex/s"),
 // or a plain line every `plain_every` steps when stdout is not a terminal.

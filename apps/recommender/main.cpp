@@ -48,7 +48,7 @@ void print_usage(const apps::CommandLine& cli) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run_app(int argc, char** argv) {
   apps::CommandLine cli("recommender", option_specs());
   try {
     const std::string command = argc > 1 ? argv[1] : "";
@@ -69,4 +69,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 1;
   }
+}
+
+int main(int argc, char** argv) {
+  // Output lost on the way to stdout (a full disk, /dev/full) is an error, not exit 0.
+  return apps::checked_exit_status("recommender", run_app(argc, argv));
 }

@@ -8,6 +8,10 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
 namespace ember::apps {
 
 int run_evaluate(const CommandLine& cli) {
@@ -54,6 +58,9 @@ int run_predict(const CommandLine& cli, std::istream& in) {
     Tensor probs = softmax(ckpt.model->forward(tensor(ids, {1, n}), tensor(std::vector<std::int64_t>{n}, {1})), 1);
     const auto best = argmax(probs, 1).item<std::int64_t>();
     fmt::print("{}\t{:.4f}\n", ckpt.labels[best], probs.to_vector<double>()[best]);
+    // Output is lost (a full disk): stop rather than compute predictions nobody can read.
+    EMBER_CHECK(!std::ferror(stdout), IoError, "text_classifier predict: cannot write standard output: {}",
+                std::strerror(errno != 0 ? errno : EIO));
   }
   return 0;
 }

@@ -22,7 +22,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -196,7 +198,8 @@ int train(const CommandLine& cli) {
   std::ofstream metrics;
   if (cli.given("metrics-out") && main_rank) {
     metrics.open(cli.str("metrics-out"), start_epoch > 0 ? std::ios::app : std::ios::trunc);
-    EMBER_CHECK(metrics.good(), IoError, "text_classifier: cannot open {} for writing", cli.str("metrics-out"));
+    EMBER_CHECK(metrics.good(), IoError, "text_classifier: cannot open --metrics-out {} for writing: {}",
+                cli.str("metrics-out"), std::strerror(errno));
   }
   const bool detect_anomaly = cli.flag("detect-anomaly");
   autograd::set_detect_anomaly(detect_anomaly);
@@ -262,7 +265,11 @@ int train(const CommandLine& cli) {
     history.push_back(m);
     fmt::print("epoch {:>3}: train loss {:.4f} acc {:.2f}% | valid loss {:.4f} acc {:.2f}% | {:.1f}s, {:.0f} ex/s\n", m.epoch,
                m.train_loss, 100 * m.train_acc, m.valid_loss, 100 * m.valid_acc, m.seconds, m.examples_per_second);
-    if (metrics.is_open()) metrics << to_json(m).dump() << std::endl;
+    if (metrics.is_open()) {
+      errno = 0;
+      metrics << to_json(m).dump() << std::endl;
+      check_written(metrics, "text_classifier", "--metrics-out " + cli.str("metrics-out"));
+    }
 
     // The checkpoint folder (apps/common/checkpoint.h): model.safetensors (PyTorch's state_dict
     // keys), optimizer_{dense,sparse}.{safetensors,json}, vocab.json and labels.json (index to
@@ -287,13 +294,26 @@ int train(const CommandLine& cli) {
   if (cli.given("plot")) {
     std::vector<CurvePoint> points;
     for (const auto& h : history) points.push_back({static_cast<double>(h.epoch), h.train_loss, h.valid_loss, h.train_acc, h.valid_acc});
-    write_file_atomic(cli.str("plot"), training_curves_svg(points));
+    try {
+      write_file_atomic(cli.str("plot"), training_curves_svg(points));
+    } catch (const IoError& e) {
+      throw IoError(fmt::format("text_classifier: --plot: {}", e.what()));
+    }
   }
   const double final_valid = history.empty() ? 0.0 : history.back().valid_acc;
   if (corpus.test) {
     const EvalResult test = evaluate(*model, corpus.test, batch_size, pad_index);
     fmt::print("test accuracy: {:.2f}% ({} examples)\n", 100 * test.accuracy, test.targets.size());
-    if (metrics.is_open()) metrics << nlohmann::json({{"test_acc", test.accuracy}, {"test_loss", test.loss}}).dump() << std::endl;
+    if (metrics.is_open()) {
+      errno = 0;
+      metrics << nlohmann::json({{"test_acc", test.accuracy}, {"test_loss", test.loss}}).dump() << std::endl;
+      check_written(metrics, "text_classifier", "--metrics-out " + cli.str("metrics-out"));
+    }
+  }
+  if (metrics.is_open()) {
+    errno = 0;
+    metrics.close();
+    check_written(metrics, "text_classifier", "--metrics-out " + cli.str("metrics-out"));
   }
   fmt::print("final validation accuracy: {:.2f}%\n", 100 * final_valid);
   return 0;
