@@ -155,6 +155,8 @@ struct GraphTask {
   std::vector<std::shared_ptr<Node>> roots;  // keeps the root nodes alive while we run
   bool retain_graph = false;
   bool anomaly = false;
+  bool trace = false;  // TraceBackwardGuard: note order, time and gradient norms on each node
+  std::int64_t steps_run = 0;
 
   void deliver(const Edge& edge, Gradient g) {
     auto& buffer = buffers[edge.node.get()];
@@ -227,11 +229,22 @@ Grads call_backward(Node& node, std::vector<Gradient> grads) {
   RunningNodeScope running(&node);
   const auto start = std::chrono::steady_clock::now();
   Grads input_grads = node.backward(grad_outputs);
-  if (profiler_active())
-    profiler_record_backward(node.name,
-                             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (profiler_active()) profiler_record_backward(node.name, ms);
+  if (backward_trace_enabled()) node.backward_ms = ms;
   EMBER_INTERNAL_ASSERT(input_grads.size() == node.next_edges.size());
   return input_grads;
+}
+
+// Under TraceBackwardGuard: the L2 norm of each input's gradient, for the tape explorer.
+void note_gradient_norms(Node& node, const Grads& input_grads) {
+  node.input_grad_norms.assign(input_grads.size(), -1.0);
+  for (std::size_t i = 0; i < input_grads.size(); ++i) {
+    const Gradient& g = input_grads[i];
+    if (!g.defined()) continue;
+    const Tensor& values = g.is_sparse() ? g.sparse.values : g.dense;
+    if (is_floating(values.dtype())) node.input_grad_norms[i] = kernels::norm(values).item<double>();
+  }
 }
 
 // Step 2. The ready queue: run the ready node with the highest sequence_nr, deliver its inputs'
@@ -252,11 +265,13 @@ void run_ready_queue(GraphTask& task) {
     task.buffers.erase(node);
     grads.resize(node->outputs.size());
 
+    if (task.trace) node->backward_order = task.steps_run++;
     if (node->is_accumulator()) {  // Step 3. Deliver to a leaf.
       if (grads[0].defined()) accumulate_into_leaf(*node, std::move(grads[0]));
       continue;
     }
     Grads input_grads = call_backward(*node, std::move(grads));
+    if (task.trace) note_gradient_norms(*node, input_grads);
     if (!task.retain_graph) {  // frees the saved tensors captured by the backward function
       node->backward = nullptr;
       node->released = true;
@@ -285,6 +300,7 @@ void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_
   GraphTask task = seed_roots(roots, grad_roots);
   task.retain_graph = retain_graph;
   task.anomaly = anomaly_mode_enabled();
+  task.trace = backward_trace_enabled();
   run_ready_queue(task);
 }
 

@@ -9,6 +9,10 @@ void set_grad_mode(bool enabled);
 // Anomaly mode: backward checks every gradient it computes for NaN/Inf and names the op.
 bool anomaly_mode_enabled();
 void set_detect_anomaly(bool enabled);
+// Backward tracing: the engine notes on each node its order, time and input-gradient norms
+// (Node::backward_order, backward_ms, input_grad_norms), for autograd::to_html.
+bool backward_trace_enabled();
+void set_backward_trace(bool enabled);
 }  // namespace autograd
 
 // Scope in which nothing is recorded (like `with torch.no_grad():`).
@@ -42,6 +46,18 @@ class DetectAnomalyGuard {
   ~DetectAnomalyGuard() { autograd::set_detect_anomaly(previous_); }
   DetectAnomalyGuard(const DetectAnomalyGuard&) = delete;
   DetectAnomalyGuard& operator=(const DetectAnomalyGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+// Scope in which backward notes what it did on every node it runs (autograd/tape_html.h draws it).
+class TraceBackwardGuard {
+ public:
+  TraceBackwardGuard() : previous_(autograd::backward_trace_enabled()) { autograd::set_backward_trace(true); }
+  ~TraceBackwardGuard() { autograd::set_backward_trace(previous_); }
+  TraceBackwardGuard(const TraceBackwardGuard&) = delete;
+  TraceBackwardGuard& operator=(const TraceBackwardGuard&) = delete;
 
  private:
   bool previous_;

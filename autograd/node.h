@@ -71,6 +71,12 @@ struct Node {
   std::shared_ptr<TensorImpl> leaf;
   // Tensor hooks, run on the gradient of output `output_nr` before the node uses it.
   std::vector<std::pair<std::uint32_t, Hook>> pre_hooks;
+  // Filled by the engine under TraceBackwardGuard (autograd/grad_mode.h), for the tape explorer
+  // (autograd/tape_html.h): when this node ran in its last backward, for how long, and the L2 norm
+  // of the gradient it sent to each input (-1: none).
+  std::int64_t backward_order = -1;
+  double backward_ms = 0.0;
+  std::vector<double> input_grad_norms;
 
   bool is_accumulator() const { return leaf != nullptr; }
 
