@@ -33,7 +33,9 @@ bench: bootstrap
 	@cmake --build $(BENCH_DIR) -j $(JOBS) --target benchmarks
 	@python3 bench/compare --build-dir $(BENCH_DIR) $(BENCH_ARGS)
 
-train: build
+# Only what training needs: the library and the text_classifier app (no tests, fuzz targets or other apps).
+train: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target text_classifier
 	@$(BUILD_DIR)/apps/text_classifier train
 
 # The test suite also needs MPI (the distributed tests): bootstrap installs it for `make test` only.
