@@ -167,6 +167,21 @@ int train(const CommandLine& cli) {
     model->embedding->weight.copy_(vectors.weight);  // the pad row stays zero: the loader zeroes it
     if (cli.flag("freeze")) model->embedding->weight.requires_grad_(false);
   }
+  if (!resume_from.empty()) {
+    // A frozen embedding has no optimizer state: freeze it again, as the checkpoint's run did.
+    bool frozen = false;
+    try {
+      const auto saved = nlohmann::json::parse(read_file(resume_from + "/config.json"));
+      frozen = saved.contains("options") && saved["options"].value("freeze", std::string("false")) == "true";
+    } catch (const nlohmann::json::exception& e) {
+      throw IoError(fmt::format("checkpoint {}: config.json is malformed: {}", cli.str("resume"), e.what()));
+    }
+    EMBER_CHECK(!cli.given("freeze") || cli.flag("freeze") == frozen, ValueError,
+                "text_classifier: --freeze is given but checkpoint {} was trained with the embedding {}; resume "
+                "without --freeze",
+                cli.str("resume"), frozen ? "frozen" : "trainable");
+    if (frozen) model->embedding->weight.requires_grad_(false);
+  }
   SparseDenseOptimizers optimizers = make_optimizers(*model, lr);
   std::int64_t start_epoch = 0;
   std::vector<EpochMetrics> history;
@@ -197,6 +212,17 @@ int train(const CommandLine& cli) {
 
   std::ofstream metrics;
   if (cli.given("metrics-out") && main_rank) {
+    // Resuming: the file is rewritten from the checkpoint's history, so it holds exactly one line
+    // per completed epoch (lines of epochs interrupted after their metrics were written go away).
+    if (start_epoch > 0) {
+      std::string lines;
+      for (const auto& h : history) lines += to_json(h).dump() + "\n";
+      try {
+        write_file_atomic(cli.str("metrics-out"), lines);
+      } catch (const IoError& e) {
+        throw IoError(fmt::format("text_classifier: --metrics-out: {}", e.what()));
+      }
+    }
     metrics.open(cli.str("metrics-out"), start_epoch > 0 ? std::ios::app : std::ios::trunc);
     EMBER_CHECK(metrics.good(), IoError, "text_classifier: cannot open --metrics-out {} for writing: {}",
                 cli.str("metrics-out"), std::strerror(errno));

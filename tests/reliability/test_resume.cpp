@@ -59,3 +59,40 @@ TEST_CASE("resume: a two-layer LSTM with dropout resumes exactly", "[reliability
 TEST_CASE("resume: bidirectional, sparse and dropout together resume exactly", "[reliability]") {
   check_resume_equals_uninterrupted({"--sparse", "--bidirectional", "--num-layers", "2", "--dropout", "0.5"});
 }
+
+TEST_CASE("resume: a run with a frozen pretrained embedding resumes exactly", "[reliability]") {
+  ScratchFolder vectors;
+  std::string glove;  // 16-dimensional vectors for a few words of the synthetic vocabulary
+  for (int w = 2; w < 40; ++w) {
+    glove += "w" + std::to_string(w);
+    for (int d = 0; d < 16; ++d) glove += " " + std::to_string(((w * 7 + d * 3) % 11 - 5) / 10.0);
+    glove += "\n";
+  }
+  std::ofstream(vectors / "glove.txt") << glove;
+  check_resume_equals_uninterrupted({"--pretrained", vectors / "glove.txt", "--freeze"});
+}
+
+TEST_CASE("resume: the metrics file holds one line per completed epoch after an interrupted epoch",
+          "[reliability]") {
+  ScratchFolder dir;
+  auto args = [&](int epochs, const std::string& name, bool resume) {
+    std::vector<std::string> a{"train", "--synthetic-size", "200", "--batch-size", "32", "--embedding-dim", "8",
+                               "--hidden-dim", "8", "--threads", "1", "--seed", "5", "--epochs",
+                               std::to_string(epochs), "--checkpoint", dir / name, "--metrics-out",
+                               dir / (name + ".jsonl")};
+    if (resume) a.insert(a.end(), {"--resume", dir / name});
+    return a;
+  };
+  REQUIRE(run_text_classifier(args(3, "full", false)).exit_code == 0);
+  REQUIRE(run_text_classifier(args(1, "part", false)).exit_code == 0);
+  // A kill after epoch 2's metrics line was written but before its checkpoint was complete.
+  std::ofstream(dir / "part.jsonl", std::ios::app)
+      << R"({"epoch":2,"train_loss":0.5,"train_acc":0.5,"valid_loss":0.5,"valid_acc":0.5,"seconds":1,)"
+      << R"("examples_per_second":1})" << "\n";
+  const AppResult resumed = run_text_classifier(args(3, "part", true));
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  const auto metrics = metrics_without_wall_clock(dir / "part.jsonl");
+  CHECK(metrics.size() == 3);
+  CHECK(metrics == metrics_without_wall_clock(dir / "full.jsonl"));
+}
