@@ -44,10 +44,12 @@ test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 # Sanitized suite: every leak, out-of-bounds access or UB report fails the test that caused it.
+# allocator_may_return_null: a failed huge allocation returns null as in a normal build, so the
+# tests of ember's out-of-memory errors (tests/core/test_sizes.cpp) run there too.
 # SANITIZE_EXCLUDE (a ctest regex) leaves out tests too slow under ASan; docs/reliability.md says which.
 SANITIZE_DIR ?= build-sanitize
 SANITIZE_EXCLUDE ?=
-SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=0 \
+SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=0:allocator_may_return_null=1 \
                 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 test-sanitize: BOOTSTRAP_ARGS = --test

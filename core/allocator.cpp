@@ -6,6 +6,7 @@
 #include "core/error.h"
 
 #include <cstdlib>
+#include <limits>
 #include <mutex>
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -58,6 +59,9 @@ std::size_t size_class(std::size_t nbytes) {
 
 void* allocate(std::size_t nbytes) {
   if (nbytes == 0) return nullptr;
+  // Beyond this, rounding up to a size class would wrap; no system can provide it anyway.
+  EMBER_CHECK(nbytes <= static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max()), Error,
+              "allocator: out of memory allocating {} bytes (more than any address space holds)", nbytes);
   const std::size_t size = size_class(nbytes);
   Cache& c = cache();
   {
@@ -79,7 +83,7 @@ void* allocate(std::size_t nbytes) {
   if (ptr == nullptr) {
     std::lock_guard<std::mutex> lock(c.mutex);
     c.stats.bytes_in_use -= size;
-    throw Error(fmt::format("allocator: out of memory allocating {} bytes", size));
+    throw Error(fmt::format("allocator: out of memory allocating {} bytes (size class {} bytes)", nbytes, size));
   }
   return ptr;
 }

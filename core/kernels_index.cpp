@@ -92,6 +92,7 @@ void check_fits(const Tensor& index, const Tensor& other, std::int64_t dim, bool
 
 // out = x with dim `dim` replaced by the rows index[0], index[1], ...
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
+  check_defined(x, "index_select");
   check_vector_index(index, "index_select");
   const std::int64_t d = wrap_dim(dim, x.dim(), "index_select");
   check_indices(index, d, dim_size(x, d), "index_select");
@@ -130,6 +131,7 @@ Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
 
 // out[i][j] = x[index[i][j]][j] (dim 0 shown); out has index's shape.
 Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
+  check_defined(x, "gather");
   check_index_tensor(index, "gather");
   const std::int64_t d = wrap_dim(dim, x.dim(), "gather");
   check_fits(index, x, d, false, "gather", "input");
@@ -152,6 +154,7 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
 
 // out = x.clone(); out[index[i][j]][j] += src[i][j] (dim 0 shown). Repeated indices accumulate.
 Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src) {
+  check_defined(x, "scatter_add");
   check_index_tensor(index, "scatter_add");
   EMBER_CHECK(src.defined() && src.dtype() == x.dtype(), TypeError,
               "scatter_add: src has dtype {}; expected {} like the input",
@@ -179,6 +182,7 @@ Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index, const
 
 // In place: x.select(dim, index[i]) += alpha * src.select(dim, i). Repeated indices accumulate.
 void index_add_(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src, double alpha) {
+  check_defined(x, "index_add_");
   check_vector_index(index, "index_add_");
   EMBER_CHECK(src.defined() && src.dtype() == x.dtype(), TypeError,
               "index_add_: src has dtype {}; expected {} like the destination",

@@ -71,7 +71,9 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
     for (std::int64_t k = 0; same && k < t.dim(); ++k) same = k == d || t.size(k) == ref_shape[k];
     EMBER_CHECK(same, ShapeError, "cat: tensor {} has shape {} but tensor {} has shape {}; expected equal "
                 "sizes outside dim {}", i, shape_str(t.shape()), ref, shape_str(ref_shape), d);
-    out_shape[d] += t.size(d);
+    EMBER_CHECK(!__builtin_add_overflow(out_shape[d], t.size(d), &out_shape[d]), ValueError,
+                "cat: the sizes along dim {} add up to more than fit in int64 (at tensor {} of shape {})", d, i,
+                shape_str(t.shape()));
   }
   Tensor out = empty(out_shape, tensors[ref].dtype());
   const std::int64_t outer = product(out_shape, 0, d);

@@ -34,7 +34,8 @@ Shape infer_size(Shape shape, std::int64_t count, const char* op) {
       infer = i;
     } else {
       EMBER_CHECK(shape[i] >= 0, ShapeError, "{}: invalid size {} in shape {}", op, shape[i], shape_str(shape));
-      known *= shape[i];
+      EMBER_CHECK(!__builtin_mul_overflow(known, shape[i], &known), ValueError,
+                  "{}: shape {} has more elements than fit in int64", op, shape_str(shape));
     }
   }
   if (infer) {
@@ -80,12 +81,14 @@ std::optional<Shape> view_strides(const Shape& old_shape, const Shape& old_strid
 }  // namespace
 
 Tensor as_strided(const Tensor& x, const Shape& shape, const Shape& strides, std::int64_t offset) {
+  check_defined(x, "as_strided");
   EMBER_CHECK(shape.size() == strides.size(), ShapeError,
               "as_strided: shape {} and strides {} have different lengths", shape_str(shape), shape_str(strides));
   return make_view(x, shape, strides, offset, "as_strided");
 }
 
 Tensor view(const Tensor& x, Shape shape) {
+  check_defined(x, "view");
   shape = infer_size(std::move(shape), x.numel(), "view");
   auto strides = view_strides(x.shape(), x.strides(), shape);
   EMBER_CHECK(strides.has_value(), ShapeError,
@@ -96,6 +99,7 @@ Tensor view(const Tensor& x, Shape shape) {
 }
 
 Tensor reshape(const Tensor& x, Shape shape) {
+  check_defined(x, "reshape");
   shape = infer_size(std::move(shape), x.numel(), "reshape");
   if (auto strides = view_strides(x.shape(), x.strides(), shape))
     return make_view(x, std::move(shape), std::move(*strides), x.offset(), "reshape");
@@ -103,6 +107,7 @@ Tensor reshape(const Tensor& x, Shape shape) {
 }
 
 Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1) {
+  check_defined(x, "transpose");
   dim0 = wrap_dim(dim0, x.dim(), "transpose");
   dim1 = wrap_dim(dim1, x.dim(), "transpose");
   if (x.dim() == 0) return make_view(x, x.shape(), x.strides(), x.offset(), "transpose");
@@ -113,6 +118,7 @@ Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1) {
 }
 
 Tensor permute(const Tensor& x, const std::vector<std::int64_t>& dims) {
+  check_defined(x, "permute");
   EMBER_CHECK(static_cast<std::int64_t>(dims.size()) == x.dim(), ShapeError,
               "permute: got {} dims for a {}-d tensor; expected {}", dims.size(), x.dim(), x.dim());
   Shape shape(dims.size()), strides(dims.size());
@@ -128,19 +134,23 @@ Tensor permute(const Tensor& x, const std::vector<std::int64_t>& dims) {
 }
 
 Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length) {
+  check_defined(x, "narrow");
   EMBER_CHECK(x.dim() > 0, ShapeError, "narrow: cannot narrow a 0-d tensor");
   dim = wrap_dim(dim, x.dim(), "narrow");
   const std::int64_t size = x.shape()[dim];
-  if (start < 0) start += size;
-  EMBER_CHECK(start >= 0 && length >= 0 && start + length <= size, IndexError,
-              "narrow: range [{}, {}) is out of bounds for dim {} of size {}; expected within [0, {}]", start,
-              start + length, dim, size, size);
+  const std::int64_t given = start;
+  if (start < 0 && start >= -size) start += size;
+  // Written so that nothing overflows: start + length may not fit in int64.
+  EMBER_CHECK(start >= 0 && start <= size && length >= 0 && length <= size - start, IndexError,
+              "narrow: start {} with length {} is out of bounds for dim {} of size {}; expected "
+              "0 <= start <= {} and start + length <= {}", given, length, dim, size, size, size);
   Shape shape = x.shape();
   shape[dim] = length;
   return make_view(x, std::move(shape), x.strides(), x.offset() + start * x.strides()[dim], "narrow");
 }
 
 Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {
+  check_defined(x, "select");
   EMBER_CHECK(x.dim() > 0, ShapeError, "select: cannot select from a 0-d tensor");
   dim = wrap_dim(dim, x.dim(), "select");
   const std::int64_t size = x.shape()[dim];
@@ -156,6 +166,7 @@ Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {
 }
 
 Tensor unsqueeze(const Tensor& x, std::int64_t dim) {
+  check_defined(x, "unsqueeze");
   dim = wrap_dim(dim, x.dim() + 1, "unsqueeze");
   Shape shape = x.shape(), strides = x.strides();
   const std::int64_t stride = dim < x.dim() ? shape[dim] * strides[dim] : 1;
@@ -165,6 +176,7 @@ Tensor unsqueeze(const Tensor& x, std::int64_t dim) {
 }
 
 Tensor squeeze(const Tensor& x) {
+  check_defined(x, "squeeze");
   Shape shape, strides;
   for (std::int64_t d = 0; d < x.dim(); ++d) {
     if (x.shape()[d] == 1) continue;
@@ -175,6 +187,7 @@ Tensor squeeze(const Tensor& x) {
 }
 
 Tensor squeeze(const Tensor& x, std::int64_t dim) {
+  check_defined(x, "squeeze");
   if (x.dim() == 0) return make_view(x, {}, {}, x.offset(), "squeeze");
   dim = wrap_dim(dim, x.dim(), "squeeze");
   if (x.shape()[dim] != 1) return make_view(x, x.shape(), x.strides(), x.offset(), "squeeze");
@@ -185,6 +198,7 @@ Tensor squeeze(const Tensor& x, std::int64_t dim) {
 }
 
 Tensor expand(const Tensor& x, const Shape& shape) {
+  check_defined(x, "expand");
   EMBER_CHECK(static_cast<std::int64_t>(shape.size()) >= x.dim(), ShapeError,
               "expand: cannot expand shape {} to {} with fewer dims", shape_str(x.shape()), shape_str(shape));
   const std::size_t lead = shape.size() - x.shape().size();

@@ -6,11 +6,19 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <limits>
+
 namespace ember {
 
 std::int64_t numel(const Shape& shape) {
   std::int64_t n = 1;
-  for (std::int64_t s : shape) n *= s;
+  for (std::int64_t s : shape)
+    if (s == 0) return 0;  // an empty tensor holds no elements, whatever its other sizes
+  for (std::int64_t s : shape)
+    EMBER_CHECK(!__builtin_mul_overflow(n, s, &n), ValueError,
+                "numel: shape {} has more elements than fit in int64 (at most {})", shape_str(shape),
+                std::numeric_limits<std::int64_t>::max());
   return n;
 }
 
@@ -19,9 +27,31 @@ Shape contiguous_strides(const Shape& shape) {
   std::int64_t stride = 1;
   for (std::size_t i = shape.size(); i-- > 0;) {
     strides[i] = stride;
-    stride *= std::max<std::int64_t>(shape[i], 1);
+    if (i > 0)
+      EMBER_CHECK(!__builtin_mul_overflow(stride, std::max<std::int64_t>(shape[i], 1), &stride), ValueError,
+                  "strides: shape {} has strides that do not fit in int64 (at most {})", shape_str(shape),
+                  std::numeric_limits<std::int64_t>::max());
   }
   return strides;
+}
+
+std::size_t checked_nbytes(const Shape& shape, std::size_t element_size, const char* op) {
+  for (std::int64_t s : shape)
+    EMBER_CHECK(s >= 0, ValueError, "{}: negative dimension {} in shape {}; expected sizes >= 0", op, s,
+                shape_str(shape));
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) {
+    contiguous_strides(shape);  // {2^62, 2^62, 0} is empty but its strides would still wrap
+    return 0;
+  }
+  std::int64_t n = 1;
+  bool overflow = false;
+  for (std::int64_t s : shape) overflow = overflow || __builtin_mul_overflow(n, s, &n);
+  std::int64_t bytes = 0;
+  overflow = overflow || __builtin_mul_overflow(n, static_cast<std::int64_t>(element_size), &bytes);
+  EMBER_CHECK(!overflow, ValueError,
+              "{}: shape {} needs more than {} bytes ({} bytes per element); expected a size that fits in int64",
+              op, shape_str(shape), std::numeric_limits<std::int64_t>::max(), element_size);
+  return static_cast<std::size_t>(bytes);
 }
 
 std::string shape_str(const Shape& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }

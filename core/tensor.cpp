@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace ember {
 
@@ -46,6 +47,10 @@ bool Tensor::is_contiguous() const {
 
 void* Tensor::raw_data() const {
   return static_cast<char*>(impl_->storage->data) + impl_->offset * static_cast<std::int64_t>(element_size());
+}
+
+void check_defined(const Tensor& t, const char* op, const char* name) {
+  EMBER_CHECK(t.defined(), ValueError, "{}: {} is undefined; expected a tensor", op, name);
 }
 
 void Tensor::check_dtype(DType expected, const char* op) const {
@@ -150,11 +155,9 @@ Tensor Tensor::contiguous() const { return kernels::contiguous(*this); }
 // ---- creation ---------------------------------------------------------------------------
 
 Tensor empty(const Shape& shape, DType dtype) {
-  for (std::int64_t s : shape)
-    EMBER_CHECK(s >= 0, ValueError, "empty: negative dimension {} in shape {}; expected sizes >= 0", s,
-                shape_str(shape));
+  const std::size_t nbytes = checked_nbytes(shape, element_size(dtype), "empty");
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(numel(shape)) * element_size(dtype));
+  impl->storage = std::make_shared<Storage>(nbytes);
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;
@@ -175,19 +178,38 @@ Tensor zeros(const Shape& shape, DType dtype) {
   return t;
 }
 Tensor ones(const Shape& shape, DType dtype) { return full(shape, 1.0, dtype); }
-Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
-Tensor ones_like(const Tensor& t) { return ones(t.shape(), t.dtype()); }
-Tensor empty_like(const Tensor& t) { return empty(t.shape(), t.dtype()); }
-Tensor full_like(const Tensor& t, double value) { return full(t.shape(), value, t.dtype()); }
+Tensor zeros_like(const Tensor& t) {
+  check_defined(t, "zeros_like");
+  return zeros(t.shape(), t.dtype());
+}
+Tensor ones_like(const Tensor& t) {
+  check_defined(t, "ones_like");
+  return ones(t.shape(), t.dtype());
+}
+Tensor empty_like(const Tensor& t) {
+  check_defined(t, "empty_like");
+  return empty(t.shape(), t.dtype());
+}
+Tensor full_like(const Tensor& t, double value) {
+  check_defined(t, "full_like");
+  return full(t.shape(), value, t.dtype());
+}
 
 Tensor arange(double end, DType dtype) { return arange(0, end, 1, dtype); }
 
 Tensor arange(double start, double end, double step, DType dtype) {
+  EMBER_CHECK(std::isfinite(start) && std::isfinite(end) && std::isfinite(step), ValueError,
+              "arange: range [{}, {}) with step {} is not finite; expected finite numbers", start, end, step);
   EMBER_CHECK(step != 0, ValueError, "arange: step must be non-zero");
   EMBER_CHECK((end - start) / step >= 0, ValueError,
               "arange: range [{}, {}) with step {} runs backwards; expected the sign of step to match",
               start, end, step);
-  const auto n = static_cast<std::int64_t>(std::ceil((end - start) / step));
+  const double count = std::ceil((end - start) / step);
+  // 2^63 is the first double beyond int64: compare before converting (the conversion is undefined).
+  EMBER_CHECK(count < 9223372036854775808.0, ValueError,
+              "arange: range [{}, {}) with step {} holds {} elements; expected at most {}", start, end, step,
+              count, std::numeric_limits<std::int64_t>::max());
+  const auto n = static_cast<std::int64_t>(count);
   Tensor t = empty({n}, dtype);
   detail::dispatch_numeric(dtype, "arange", [&]<typename T>() {
     T* p = t.data_ptr<T>();
@@ -237,9 +259,12 @@ Tensor tensor(const std::vector<std::int64_t>& values, const Shape& shape) {
 }
 
 Tensor from_blob(void* data, const Shape& shape, DType dtype, std::function<void(void*)> deleter) {
+  const std::size_t nbytes = checked_nbytes(shape, element_size(dtype), "from_blob");
+  EMBER_CHECK(data != nullptr || nbytes == 0, ValueError,
+              "from_blob: data is a null pointer for shape {} ({} bytes); expected memory holding the elements",
+              shape_str(shape), nbytes);
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(data, static_cast<std::size_t>(numel(shape)) * element_size(dtype),
-                                            std::move(deleter));
+  impl->storage = std::make_shared<Storage>(data, nbytes, std::move(deleter));
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;

@@ -149,7 +149,13 @@ class Tensor {
   std::shared_ptr<TensorImpl> impl_;
 };
 
+// Throws ValueError "<op>: <name> is undefined" for an undefined tensor: the first check of a
+// public entry point that takes tensors.
+void check_defined(const Tensor& t, const char* op, const char* name = "input");
+
 // ---- creation ---------------------------------------------------------------------------
+// Shapes are checked: negative sizes, and element or byte counts beyond int64, throw ValueError
+// naming the shape; a failed allocation throws Error naming the bytes asked for.
 Tensor empty(const Shape& shape, DType dtype = kFloat32);
 Tensor zeros(const Shape& shape, DType dtype = kFloat32);
 Tensor ones(const Shape& shape, DType dtype = kFloat32);
@@ -170,7 +176,8 @@ Tensor tensor(const std::vector<double>& values, DType dtype = kFloat32);
 Tensor tensor(const std::vector<std::int64_t>& values, const Shape& shape);  // int64
 Tensor tensor(std::initializer_list<double> values, DType dtype = kFloat32);
 // Wraps caller-owned memory without copying; `deleter` (may be empty) runs when the last
-// view of it dies. The caller keeps the memory alive until then.
+// view of it dies. The caller keeps the memory alive until then. `data` may be null only for an
+// empty shape.
 Tensor from_blob(void* data, const Shape& shape, DType dtype,
                  std::function<void(void*)> deleter = {});
 

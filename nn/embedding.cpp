@@ -89,6 +89,7 @@ std::shared_ptr<Embedding> Embedding::from_pretrained(const Tensor& embeddings,
 }
 
 Tensor Embedding::forward(const Tensor& indices) {
+  check_defined(indices, "Embedding.forward", "indices");
   return ember::embedding(weight, indices, options_.padding_idx(), options_.scale_grad_by_freq(), options_.sparse(),
                           options_.max_norm(), options_.norm_type());
 }

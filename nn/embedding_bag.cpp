@@ -42,6 +42,7 @@ std::shared_ptr<EmbeddingBag> EmbeddingBag::from_pretrained(const Tensor& embedd
 }
 
 Tensor EmbeddingBag::forward(const Tensor& input, const Tensor& offsets, const Tensor& per_sample_weights) {
+  check_defined(input, "EmbeddingBag.forward", "input");
   return ember::embedding_bag(weight, input, offsets, options_.mode(), per_sample_weights,
                               options_.include_last_offset(), options_.padding_idx(), options_.scale_grad_by_freq(),
                               options_.sparse(), options_.max_norm(), options_.norm_type());

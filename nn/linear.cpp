@@ -31,6 +31,7 @@ void Linear::reset_parameters() {
 }
 
 Tensor Linear::forward(const Tensor& x) const {
+  check_defined(x, "Linear.forward", "input");
   EMBER_CHECK(x.defined() && x.dim() >= 1 && x.size(-1) == options_.in_features(), ShapeError,
               "Linear: input shape {} does not match in_features={}; expected [..., {}]",
               x.defined() ? shape_str(x.shape()) : "undefined", options_.in_features(), options_.in_features());

@@ -22,6 +22,8 @@ CrossEntropyLoss::CrossEntropyLoss(const CrossEntropyLossOptions& options)
 }
 
 Tensor CrossEntropyLoss::forward(const Tensor& input, const Tensor& target) const {
+  check_defined(input, "CrossEntropyLoss.forward", "input");
+  check_defined(target, "CrossEntropyLoss.forward", "target");
   return functional::cross_entropy(input, target, options_);
 }
 
@@ -31,12 +33,16 @@ NLLLoss::NLLLoss(const NLLLossOptions& options) : Module("NLLLoss"), options_(op
 }
 
 Tensor NLLLoss::forward(const Tensor& input, const Tensor& target) const {
+  check_defined(input, "NLLLoss.forward", "input");
+  check_defined(target, "NLLLoss.forward", "target");
   return functional::nll_loss(input, target, options_);
 }
 
 MSELoss::MSELoss(const MSELossOptions& options) : Module("MSELoss"), options_(options) {}
 
 Tensor MSELoss::forward(const Tensor& input, const Tensor& target) const {
+  check_defined(input, "MSELoss.forward", "input");
+  check_defined(target, "MSELoss.forward", "target");
   return functional::mse_loss(input, target, options_);
 }
 
@@ -47,6 +53,8 @@ BCEWithLogitsLoss::BCEWithLogitsLoss(const BCEWithLogitsLossOptions& options)
 }
 
 Tensor BCEWithLogitsLoss::forward(const Tensor& input, const Tensor& target) const {
+  check_defined(input, "BCEWithLogitsLoss.forward", "input");
+  check_defined(target, "BCEWithLogitsLoss.forward", "target");
   return functional::binary_cross_entropy_with_logits(input, target, options_);
 }
 
@@ -54,6 +62,9 @@ MarginRankingLoss::MarginRankingLoss(const MarginRankingLossOptions& options)
     : Module("MarginRankingLoss"), options_(options) {}
 
 Tensor MarginRankingLoss::forward(const Tensor& input1, const Tensor& input2, const Tensor& target) const {
+  check_defined(input1, "MarginRankingLoss.forward", "input1");
+  check_defined(input2, "MarginRankingLoss.forward", "input2");
+  check_defined(target, "MarginRankingLoss.forward", "target");
   return functional::margin_ranking_loss(input1, input2, target, options_);
 }
 

@@ -118,6 +118,7 @@ void LSTM::check_forward_args(const Tensor& input, const std::optional<std::tupl
 
 LSTMOutput LSTM::forward(const Tensor& input, const std::optional<std::tuple<Tensor, Tensor>>& hx,
                          const Tensor& lengths) {
+  check_defined(input, "LSTM.forward", "input");
   // Looked up on every call (a handful of entries) so a load_state_dict/replace_parameter is seen.
   std::vector<Tensor> params;
   for (auto& [name, p] : named_parameters(false)) params.push_back(p);

@@ -126,6 +126,9 @@ NamedTensors Module::state_dict() const {
 }
 
 void Module::load_state_dict(const NamedTensors& state, bool strict) {
+  for (const auto& [n, t] : state)
+    EMBER_CHECK(t.defined(), ValueError, "{}: load_state_dict: tensor '{}' is undefined; expected a tensor", name_,
+                n);
   NamedTensors own = state_dict();
   std::set<std::string> own_names, given_names;
   for (const auto& [n, t] : own) own_names.insert(n);

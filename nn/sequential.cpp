@@ -6,6 +6,7 @@
 namespace ember::nn {
 
 Tensor Sequential::forward(const Tensor& x) const {
+  check_defined(x, "Sequential.forward", "input");
   Tensor y = x;
   for (const auto& step : steps_) y = step(y);
   return y;
