@@ -3,6 +3,8 @@
 
 #include "core/kernels.h"
 
+#include "core/json_limits.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -10,6 +12,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <set>
 #include <unistd.h>
 
 namespace ember {
@@ -32,7 +35,8 @@ DType parse_dtype(const std::string& name, const std::string& path, const std::s
   if (name == "F64") return kFloat64;
   if (name == "I64") return kInt64;
   if (name == "BOOL") return kBool;
-  throw IoError(fmt::format("{}: tensor \"{}\" has unsupported dtype {}; expected F32, F64, I64 or BOOL", path, key, name));
+  throw IoError(fmt::format("{}: tensor \"{}\" has unsupported dtype {}; expected F32, F64, I64 or BOOL", path,
+                            excerpt(key), excerpt(name)));
 }
 
 }  // namespace
@@ -43,8 +47,17 @@ void save_safetensors(const std::string& path, const NamedTensorList& tensors,
   if (!metadata.empty()) header["__metadata__"] = metadata;
   std::uint64_t offset = 0;
   std::vector<Tensor> contiguous;
+  // Everything is checked before the file is opened: a refused save writes nothing.
+  std::set<std::string> names;
   for (const auto& [name, t] : tensors) {
-    EMBER_CHECK(t.defined(), ValueError, "save_safetensors: tensor \"{}\" is undefined", name);
+    EMBER_CHECK(name != "__metadata__", ValueError,
+                "save_safetensors: a tensor is named \"__metadata__\", the key safetensors reserves for metadata; "
+                "expected another name");
+    EMBER_CHECK(names.insert(name).second, ValueError,
+                "save_safetensors: two tensors are named \"{}\"; expected unique names", excerpt(name));
+    EMBER_CHECK(t.defined(), ValueError, "save_safetensors: tensor \"{}\" is undefined", excerpt(name));
+  }
+  for (const auto& [name, t] : tensors) {
     const std::uint64_t nbytes = static_cast<std::uint64_t>(t.numel()) * t.element_size();
     header[name] = {{"dtype", safetensors_dtype(t.dtype())}, {"shape", t.shape()}, {"data_offsets", {offset, offset + nbytes}}};
     offset += nbytes;
@@ -92,12 +105,7 @@ SafetensorsFile load_safetensors(const std::string& path) {
               path, header_size, file_size - 8);
   std::string text(header_size, '\0');
   in.read(text.data(), static_cast<std::streamsize>(header_size));
-  nlohmann::ordered_json header;
-  try {
-    header = nlohmann::ordered_json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw IoError(fmt::format("{}: malformed JSON header: {}", path, e.what()));
-  }
+  const auto header = parse_json<IoError, nlohmann::ordered_json>(text, fmt::format("{}: malformed JSON header", path));
   EMBER_CHECK(header.is_object(), IoError, "{}: header is not a JSON object", path);
   const std::uint64_t data_size = file_size - 8 - header_size;
 
@@ -120,11 +128,11 @@ SafetensorsFile load_safetensors(const std::string& path) {
       EMBER_CHECK(integers(it.value().at("shape"), false) && integers(it.value().at("data_offsets"), true), IoError,
                   "{}: tensor \"{}\" needs a list of integers as shape and two non-negative integers as "
                   "data_offsets",
-                  path, it.key());
+                  path, excerpt(it.key()));
       Entry e{it.key(), parse_dtype(it.value().at("dtype").get<std::string>(), path, it.key()),
               it.value().at("shape").get<Shape>(), 0, 0};
       auto offsets = it.value().at("data_offsets").get<std::vector<std::uint64_t>>();
-      EMBER_CHECK(offsets.size() == 2, IoError, "{}: tensor \"{}\" has {} data_offsets; expected 2", path, e.name, offsets.size());
+      EMBER_CHECK(offsets.size() == 2, IoError, "{}: tensor \"{}\" has {} data_offsets; expected 2", path, excerpt(e.name), offsets.size());
       e.begin = offsets[0];
       e.end = offsets[1];
       std::uint64_t count = 1;
@@ -136,29 +144,53 @@ SafetensorsFile load_safetensors(const std::string& path) {
         const auto n = static_cast<std::uint64_t>(s);
         EMBER_CHECK(s >= 0 && (has_zero_dim || count <= data_size / n) &&
                         (s == 0 || nonzero_product <= static_cast<std::uint64_t>(INT64_MAX) / n),
-                    IoError, "{}: tensor \"{}\" has invalid shape {}", path, e.name, shape_str(e.shape));
+                    IoError, "{}: tensor \"{}\" has invalid shape {}", path, excerpt(e.name), shape_str(e.shape));
         count *= n;
         if (s > 0) nonzero_product *= n;
       }
       EMBER_CHECK(e.begin <= e.end && e.end <= data_size && e.end - e.begin == count * element_size(e.dtype), IoError,
                   "{}: tensor \"{}\" ({} {}) claims bytes [{}, {}) but the data section has {} bytes; the file is "
                   "truncated or corrupted",
-                  path, e.name, dtype_name(e.dtype), shape_str(e.shape), e.begin, e.end, data_size);
+                  path, excerpt(e.name), dtype_name(e.dtype), shape_str(e.shape), e.begin, e.end, data_size);
       entries.push_back(std::move(e));
     }
   } catch (const nlohmann::json::exception& ex) {
-    throw IoError(fmt::format("{}: malformed tensor entry in header: {}", path, ex.what()));
+    throw IoError(fmt::format("{}: malformed tensor entry in header: {}", path, excerpt(ex.what(), 200)));
   }
+  // The tensors tile the data section: in offset order each starts where the previous one ended,
+  // and the last ends at the end of the file (no overlap, no gap, no trailing bytes).
+  std::vector<const Entry*> by_offset;
+  for (const Entry& e : entries) by_offset.push_back(&e);
+  std::stable_sort(by_offset.begin(), by_offset.end(), [](const Entry* a, const Entry* b) {
+    return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
+  });
+  std::uint64_t expected_begin = 0;
+  const Entry* previous = nullptr;
+  for (const Entry* e : by_offset) {
+    EMBER_CHECK(e->begin == expected_begin, IoError,
+                "{}: tensor \"{}\" claims bytes [{}, {}), which {} {}; expected each tensor to start where the "
+                "previous one ends, at byte {}",
+                path, excerpt(e->name), e->begin, e->end, e->begin < expected_begin ? "overlap" : "leave a gap after",
+                previous ? fmt::format("tensor \"{}\" [{}, {})", excerpt(previous->name), previous->begin,
+                                       previous->end)
+                         : std::string("the start of the data section"),
+                expected_begin);
+    expected_begin = e->end;
+    previous = e;
+  }
+  EMBER_CHECK(expected_begin == data_size, IoError,
+              "{}: the tensors cover bytes [0, {}) of a data section of {} bytes; expected no trailing bytes", path,
+              expected_begin, data_size);
   for (const Entry& e : entries) {
     Tensor t = empty(e.shape, e.dtype);
     in.seekg(static_cast<std::streamoff>(8 + header_size + e.begin));
     if (e.end > e.begin) in.read(static_cast<char*>(t.raw_data()), static_cast<std::streamsize>(e.end - e.begin));
-    EMBER_CHECK(in.good(), IoError, "{}: reading tensor \"{}\" failed", path, e.name);
+    EMBER_CHECK(in.good(), IoError, "{}: reading tensor \"{}\" failed", path, excerpt(e.name));
     if (e.dtype == kBool) {  // any other byte is not a valid C++ bool: reading it would be undefined
       const auto* bytes = static_cast<const unsigned char*>(t.raw_data());
       for (std::uint64_t i = 0; i < e.end - e.begin; ++i)
         EMBER_CHECK(bytes[i] <= 1, IoError, "{}: BOOL tensor \"{}\" holds the byte {:#04x} at element {}; expected 0 or 1",
-                    path, e.name, bytes[i], i);
+                    path, excerpt(e.name), bytes[i], i);
     }
     result.tensors.emplace_back(e.name, std::move(t));
   }

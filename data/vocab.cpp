@@ -3,6 +3,8 @@
 
 #include "core/error.h"
 
+#include "core/json_limits.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -118,7 +120,7 @@ Vocab Vocab::load(const std::string& path) {
   EMBER_CHECK(file.good(), IoError, "Vocab::load: cannot open {}", path);
   nlohmann::json json;
   try {
-    json = nlohmann::json::parse(file);
+    json = parse_json(file, fmt::format("Vocab::load: {} is not a valid vocabulary file", path));
     if (json.is_array()) return Vocab(json.get<std::vector<std::string>>());
     EMBER_CHECK(json.value("format", "") == kFormat, IoError,
                 "Vocab::load: {} is not an ember vocabulary (no \"format\": \"{}\")", path,
@@ -127,7 +129,7 @@ Vocab Vocab::load(const std::string& path) {
     const auto version = json.find("version");
     EMBER_CHECK(version != json.end() && version->is_number_integer() && *version == kVersion, IoError,
                 "Vocab::load: {} has version {}; expected {}", path,
-                version == json.end() ? "none" : version->dump(), kVersion);
+                version == json.end() ? "none" : excerpt(version->dump()), kVersion);
     return Vocab(json.at("tokens").get<std::vector<std::string>>(),
                  json.at("pad_token").get<std::string>(), json.at("unk_token").get<std::string>());
   } catch (const nlohmann::json::exception& error) {

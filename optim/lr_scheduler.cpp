@@ -1,6 +1,8 @@
 // Learning-rate schedulers, in PyTorch's recursive ("chainable") forms.
 #include "optim/lr_scheduler.h"
 
+#include "core/json_limits.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -23,7 +25,7 @@ void check_group_values(const std::vector<double>& values, std::size_t groups, c
 template <typename Fill>
 void parse_state(const std::string& text, const char* what, Fill&& fill) {
   try {
-    fill(nlohmann::json::parse(text));
+    fill(parse_json(text, fmt::format("{}::from_json: malformed state", what)));
   } catch (const nlohmann::json::exception& e) {
     throw IoError(fmt::format("{}::from_json: malformed state: {}", what, e.what()));
   }
@@ -34,7 +36,7 @@ std::int64_t json_integer(const nlohmann::json& j, const char* key, const char* 
   const nlohmann::json& value = j.at(key);
   EMBER_CHECK(value.is_number_integer() && !(value.is_number_unsigned() &&
                                              value.get<std::uint64_t>() > std::uint64_t(INT64_MAX)),
-              IoError, "{}::from_json: \"{}\" is {}; expected an integer", what, key, value.dump());
+              IoError, "{}::from_json: \"{}\" is {}; expected an integer", what, key, excerpt(value.dump()));
   return value.get<std::int64_t>();
 }
 
@@ -74,7 +76,7 @@ ReduceLROnPlateauState ReduceLROnPlateauState::from_json(const std::string& text
     if (best.is_string()) {
       const std::string b = best.get<std::string>();
       EMBER_CHECK(b == "inf" || b == "-inf", IoError, "{}::from_json: \"best\" is {}; expected a number, \"inf\" or "
-                  "\"-inf\"", what, best.dump());
+                  "\"-inf\"", what, excerpt(best.dump()));
       state.best = b == "inf" ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
     } else {
       state.best = best.get<double>();

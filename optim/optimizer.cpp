@@ -5,6 +5,8 @@
 #include "autograd/grad_mode.h"
 #include "core/kernels.h"
 
+#include "core/json_limits.h"
+
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -266,12 +268,7 @@ OptimizerStateDict Optimizer::state_dict() const {
 }
 
 void Optimizer::load_state_dict(const OptimizerStateDict& state) {
-  json doc;
-  try {
-    doc = json::parse(state.json);
-  } catch (const json::exception& e) {
-    throw ValueError(fmt::format("{}: the optimizer state is not valid JSON: {}", name_, e.what()));
-  }
+  const json doc = parse_json<ValueError>(state.json, fmt::format("{}: the optimizer state is not valid JSON", name_));
   try {
     EMBER_CHECK(doc.value("optimizer", "") == name_, ValueError,
                 "{}: cannot load the state of a '{}' optimizer; expected '{}'", name_, doc.value("optimizer", ""),
@@ -320,7 +317,7 @@ void Optimizer::load_state_dict(const OptimizerStateDict& state) {
 
 void Optimizer::save(const std::string& prefix) const {
   OptimizerStateDict state = state_dict();
-  json doc = json::parse(state.json);
+  json doc = parse_json<ValueError>(state.json, fmt::format("{}: the optimizer state is not valid JSON", name_));
   const std::string id = random_save_id();
   doc["save_id"] = id;
   save_safetensors(prefix + ".safetensors", state.tensors, {{"ember_optimizer_save_id", id}});
@@ -333,12 +330,7 @@ void Optimizer::load(const std::string& prefix) {
   EMBER_CHECK(in.good(), IoError, "{}: cannot open {}", name_, json_path);
   std::stringstream text;
   text << in.rdbuf();
-  json doc;
-  try {
-    doc = json::parse(text.str());
-  } catch (const json::exception& e) {
-    throw IoError(fmt::format("{}: {} is not valid JSON: {}", name_, json_path, e.what()));
-  }
+  const json doc = parse_json(text.str(), fmt::format("{}: {} is not valid JSON", name_, json_path));
   SafetensorsFile file = load_safetensors(prefix + ".safetensors");
   const auto id = file.metadata.find("ember_optimizer_save_id");
   EMBER_CHECK(id != file.metadata.end() && doc.value("save_id", "") == id->second, IoError,

@@ -207,3 +207,57 @@ TEST_CASE("safetensors: a checkpoint with a wrong shape is refused by name, the 
   REQUIRE_THROWS_WITH(model->load(file.path), Contains("0.weight: checkpoint has [5, 3] float32, model has [4, 3] float32"));
   require_equal(model->state_dict()[0].second, weight_before);
 }
+
+TEST_CASE("safetensors: a header nested 100000 deep is refused, not a stack overflow", "[nn]") {
+  TempFile file("deep");
+  const std::string deep = "{\"w\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  write_bytes(file.path, safetensors_bytes(deep, ""));
+  REQUIRE_THROWS_AS(load_safetensors(file.path), IoError);
+  REQUIRE_THROWS_WITH(load_safetensors(file.path),
+                      Contains(file.path) && Contains("JSON nested deeper than 64 levels"));
+}
+
+TEST_CASE("safetensors: overlapping, gapped or trailing data offsets are refused on load", "[nn]") {
+  TempFile file("offsets");
+  const auto refuses = [&](const std::string& header, std::size_t data_bytes, const std::string& why) {
+    write_bytes(file.path, safetensors_bytes(header, std::string(data_bytes, '\0')));
+    REQUIRE_THROWS_AS(load_safetensors(file.path), IoError);
+    REQUIRE_THROWS_WITH(load_safetensors(file.path), Contains(file.path) && Contains(why));
+  };
+  SECTION("two tensors sharing bytes") {
+    refuses(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+            12, "tensor \"b\" claims bytes [4, 12), which overlap tensor \"a\" [0, 8)");
+  }
+  SECTION("the same bytes twice") {
+    refuses(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
+            8, "claims bytes [0, 8), which overlap");
+  }
+  SECTION("a gap between tensors") {
+    refuses(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
+            12, "tensor \"b\" claims bytes [8, 12), which leave a gap after tensor \"a\" [0, 4)");
+  }
+  SECTION("a first tensor not at the start") {
+    refuses(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", 8, "leave a gap after the start of the data");
+  }
+  SECTION("bytes after the last tensor") {
+    refuses(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", 8,
+            "the tensors cover bytes [0, 4) of a data section of 8 bytes");
+  }
+  SECTION("tensors listed out of offset order still load") {
+    write_bytes(file.path, safetensors_bytes(
+        R"({"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+        std::string(8, '\0')));
+    CHECK(load_safetensors(file.path).tensors.size() == 2);
+  }
+}
+
+TEST_CASE("safetensors: duplicate names and a tensor called __metadata__ are refused on save", "[nn]") {
+  TempFile file("names");
+  REQUIRE_THROWS_AS(save_safetensors(file.path, {{"w", zeros({2})}, {"w", ones({3})}}), ValueError);
+  REQUIRE_THROWS_WITH(save_safetensors(file.path, {{"w", zeros({2})}, {"w", ones({3})}}),
+                      "save_safetensors: two tensors are named \"w\"; expected unique names");
+  REQUIRE_THROWS_AS(save_safetensors(file.path, {{"__metadata__", zeros({2})}}), ValueError);
+  REQUIRE_THROWS_WITH(save_safetensors(file.path, {{"__metadata__", zeros({2})}}), Contains("\"__metadata__\""));
+  CHECK_FALSE(std::filesystem::exists(file.path));
+  CHECK_FALSE(std::filesystem::exists(file.path + ".tmp"));
+}
