@@ -118,6 +118,8 @@ class Collector {
   void start(std::int64_t dim, std::int64_t rows_hint, const std::string& where) {
     EMBER_CHECK(!options_.dim() || *options_.dim() == dim, IoError, "{}: {}: the vectors have dimension {}; expected {} "
                 "(options.dim)", op_, where, dim, *options_.dim());
+    EMBER_CHECK(dim <= options_.max_dim(), IoError, "{}: {}: the vectors have dimension {}; expected at most {} "
+                "(options.max_dim)", op_, where, dim, options_.max_dim());
     report_.dim = dim;
     if (options_.max_vectors()) rows_hint = std::min(rows_hint, *options_.max_vectors());
     const std::int64_t rows = vocab_ ? static_cast<std::int64_t>(vocab_->size()) : rows_hint;

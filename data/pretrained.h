@@ -38,6 +38,10 @@ struct PretrainedOptions {
   EMBER_ARG(std::vector<std::string>, zero_tokens);
   /// The dimension the file must have; a different one throws. Default: taken from the file.
   EMBER_ARG(std::optional<std::int64_t>, dim);
+  /// The largest dimension accepted: a file whose vectors (or header) claim more throws IoError
+  /// before anything is allocated, so one long line cannot build a giant model. Default: 65536,
+  /// the bound of the apps' --embedding-dim.
+  EMBER_ARG(std::int64_t, max_dim) = std::int64_t{1} << 16;
   /// Without a vocabulary: read at most this many vectors (GloVe files are sorted by frequency).
   /// Default: all.
   EMBER_ARG(std::optional<std::int64_t>, max_vectors);
