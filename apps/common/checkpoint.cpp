@@ -2,6 +2,7 @@
 #include "apps/common/checkpoint.h"
 
 #include "core/error.h"
+#include "core/json_limits.h"
 #include "data/delimited_file.h"
 
 #include <fcntl.h>
@@ -104,7 +105,7 @@ std::string manifest_mismatch(const std::string& folder) {
   if (!fs::is_regular_file(sums_path)) return fmt::format("it has no {}", kChecksums);
   nlohmann::json sums;
   try {
-    sums = nlohmann::json::parse(read_file(sums_path));
+    sums = parse_json(read_file(sums_path), kChecksums);
   } catch (const std::exception& e) {
     return fmt::format("its {} is not valid JSON", kChecksums);
   }
@@ -227,7 +228,7 @@ void verify_checksums(const std::string& dir, const std::string& folder) {
               sums_path);
   nlohmann::json sums;
   try {
-    sums = nlohmann::json::parse(read_file(sums_path));
+    sums = parse_json(read_file(sums_path), fmt::format("checkpoint {}: {} is not valid JSON", dir, sums_path));
     EMBER_CHECK(sums.is_object(), IoError, "checkpoint {}: {} is not a JSON object", dir, sums_path);
     // The manifest must account for the whole folder: a file it does not list (or `{}`) means the
     // folder was edited or assembled by hand, and nothing in it is verified.

@@ -2,6 +2,7 @@
 #include "apps/common/cli.h"
 
 #include "core/error.h"
+#include "core/json_limits.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -52,7 +53,7 @@ void CommandLine::merge_config_file(const std::string& path) {
   EMBER_CHECK(in.good(), IoError, "{}: cannot open config file {}", program_, path);
   nlohmann::json config;
   try {
-    config = nlohmann::json::parse(in);
+    config = parse_json(in, fmt::format("{}: config file {} is not valid JSON", program_, path));
   } catch (const nlohmann::json::exception& e) {
     throw IoError(fmt::format("{}: config file {} is not valid JSON: {}", program_, path, e.what()));
   }

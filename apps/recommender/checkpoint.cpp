@@ -3,6 +3,7 @@
 
 #include "apps/common/checkpoint.h"
 #include "core/error.h"
+#include "core/json_limits.h"
 #include "core/safetensors.h"
 #include "data/delimited_file.h"
 
@@ -21,7 +22,7 @@ namespace {
 json read_json(const fs::path& path) {
   const std::string text = data::read_file(path.string());
   try {
-    return json::parse(text);
+    return parse_json(text, fmt::format("recommender: {} is not valid JSON", path.string()));
   } catch (const json::exception& e) {
     throw IoError(fmt::format("recommender: {} is not valid JSON: {}", path.string(), e.what()));
   }

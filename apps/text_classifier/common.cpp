@@ -4,6 +4,7 @@
 #include "apps/common/checkpoint.h"
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
+#include "core/json_limits.h"
 #include "data/dataloader.h"
 #include "nn/functional.h"
 
@@ -41,7 +42,7 @@ std::string config_to_json(const TextClassifierConfig& c, const CommandLine* cli
 TextClassifierConfig config_from_json(const std::string& text, std::int64_t* max_len) {
   TextClassifierConfig c;
   try {
-    const auto j = nlohmann::json::parse(text);
+    const auto j = parse_json(text, "not valid JSON");
     c.vocab_size = j.at("vocab_size");
     c.num_classes = j.at("num_classes");
     c.embedding_dim = j.at("embedding_dim");
@@ -87,7 +88,7 @@ EvalResult evaluate(TextClassifier& model, const std::shared_ptr<const TextData>
 
 std::vector<std::string> read_json_strings(const std::string& path) {
   try {
-    return nlohmann::json::parse(read_file(path)).get<std::vector<std::string>>();
+    return parse_json(read_file(path), path).get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception& e) {
     throw IoError(fmt::format("{}: expected a JSON list of strings: {}", path, e.what()));
   }

@@ -12,6 +12,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
 #include "core/distributed.h"
+#include "core/json_limits.h"
 #include "data/dataloader.h"
 #include "data/distributed_sampler.h"
 #include "data/pretrained.h"
@@ -189,7 +190,7 @@ int train(const CommandLine& cli) {
     model->load(resume_from + "/model.safetensors");
     if (optimizers.dense) optimizers.dense->load(resume_from + "/optimizer_dense");
     if (optimizers.sparse) optimizers.sparse->load(resume_from + "/optimizer_sparse");
-    const auto state = nlohmann::json::parse(read_file(resume_from + "/state.json"));
+    const auto state = parse_json(read_file(resume_from + "/state.json"), resume_from + "/state.json");
     start_epoch = state.at("epochs_done");
     default_generator().set_state(state.at("generator"));
     for (const auto& m : state.at("history"))

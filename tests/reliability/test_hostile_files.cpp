@@ -103,3 +103,14 @@ TEST_CASE("hostile files: vector values beyond float32 are refused, not turned i
   const auto zeros_init = data::load_glove(path, tokens, data::PretrainedOptions().missing_init(data::MissingInit::kZeros));
   CHECK(zeros_init.weight.to_vector<double>()[2] == 0.0);
 }
+
+TEST_CASE("hostile files: a --config nested 100000 deep is refused with a message, not a stack overflow",
+          "[reliability]") {
+  testing::ScratchFolder dir;
+  const std::string config =
+      write(dir, "deep.json", "{\"epochs\": " + std::string(100000, '[') + std::string(100000, ']') + "}");
+  const testing::AppResult result = testing::run_text_classifier({"train", "--synthetic-size", "50", "--config", config});
+  CHECK(result.exit_code != 0);
+  CHECK(result.exit_code < 128);  // refused, not killed by a signal
+  CHECK_THAT(result.output, Contains("config file " + config + " is not valid JSON: JSON nested deeper than 64 levels"));
+}
