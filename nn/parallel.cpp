@@ -4,6 +4,7 @@
 
 #include "core/distributed.h"
 #include "core/sparse.h"
+#include "autograd/grad_mode.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -74,6 +75,9 @@ DistributedDataParallel::DistributedDataParallel(std::shared_ptr<Module> module,
 }
 
 void DistributedDataParallel::broadcast_parameters() {
+  // Overwriting parameters is not part of any model's computation: like an optimizer step it
+  // happens outside the tape (and the in-place rules refuse it inside).
+  NoGradGuard no_grad;
   std::vector<Tensor> tensors;
   for (auto& [name, p] : module_->named_parameters()) tensors.push_back(p);
   if (options_.broadcast_buffers())
@@ -87,6 +91,7 @@ void DistributedDataParallel::broadcast_parameters() {
 }
 
 void DistributedDataParallel::synchronize_gradients() {
+  NoGradGuard no_grad;  // averaging gradients records nothing
   // Reverse registration order: roughly the order in which backward finished the gradients.
   NamedTensors params;
   for (auto& named : module_->named_parameters())

@@ -127,21 +127,40 @@ TEST_CASE("text_classifier trains on 2 processes and rank 0 alone prints and wri
   REQUIRE(has_model);
 }
 
-TEST_CASE("text_classifier stops every rank when rank 0 cannot write its checkpoint", "[distributed]") {
+TEST_CASE("text_classifier stops every rank when rank 0 cannot write its output", "[distributed]") {
   Scratch scratch;
-  std::ofstream(scratch / "file") << "a file, not a folder";
-  // Rank 0 fails after epoch 1 (checkpointing is its job alone); rank 1 is then waiting in epoch 2.
-  const Job job = run_job(EMBER_TEXT_CLASSIFIER,
-                          {"train", "--epochs", "3", "--synthetic-size", "200", "--batch-size", "16", "--hidden-dim",
-                           "8", "--embedding-dim", "8", "--checkpoint", scratch / "file/checkpoint"},
-                          120);
-  INFO("stdout:\n" << job.out << "\nstderr:\n" << job.err);
-  REQUIRE(job.exit_code != 0);
-  REQUIRE(job.exit_code != 124);
-  REQUIRE(job.seconds < 100);
-  REQUIRE_THAT(job.err, Contains("rank 0/2: error:"));
-  REQUIRE(count(job.out, "epoch   1: train loss") == 1);
-  REQUIRE(count(job.out, "epoch   2: train loss") == 0);
+  const std::vector<std::string> train = {"train", "--epochs", "3", "--synthetic-size", "200", "--batch-size",
+                                          "16", "--hidden-dim", "8", "--embedding-dim", "8"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> all = train;
+    all.insert(all.end(), extra.begin(), extra.end());
+    return all;
+  };
+
+  SECTION("a metrics write fails after epoch 1, while rank 1 is already waiting in epoch 2") {
+    // /dev/full takes the open and fails every write (ENOSPC): rank 0 fails at its first metrics line.
+    REQUIRE(std::filesystem::exists("/dev/full"));
+    const Job job = run_job(EMBER_TEXT_CLASSIFIER, with({"--metrics-out", "/dev/full"}), 120);
+    INFO("stdout:\n" << job.out << "\nstderr:\n" << job.err);
+    REQUIRE(job.exit_code != 0);
+    REQUIRE(job.exit_code != 124);
+    REQUIRE(job.seconds < 100);
+    REQUIRE_THAT(job.err, Contains("rank 0/2: error:") && Contains("--metrics-out /dev/full"));
+    REQUIRE(count(job.out, "epoch   1: train loss") == 1);
+    REQUIRE(count(job.out, "epoch   2: train loss") == 0);
+  }
+
+  SECTION("a checkpoint folder that cannot be created is refused before any training") {
+    std::ofstream(scratch / "file") << "a file, not a folder";
+    const Job job = run_job(EMBER_TEXT_CLASSIFIER, with({"--checkpoint", scratch / "file/checkpoint"}), 120);
+    INFO("stdout:\n" << job.out << "\nstderr:\n" << job.err);
+    REQUIRE(job.exit_code != 0);
+    REQUIRE(job.exit_code != 124);
+    REQUIRE(job.seconds < 100);
+    REQUIRE_THAT(job.err, Contains("rank 0/2: error:") && Contains("cannot create the folder"));
+    REQUIRE(count(job.out, "epoch   1: train loss") == 0);
+    REQUIRE(read_text(scratch / "file") == "a file, not a folder");  // what was there is untouched
+  }
 }
 
 #endif
