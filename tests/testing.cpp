@@ -3,7 +3,6 @@
 
 #include "golden.h"
 
-#include "autograd/grad_mode.h"
 #include "core/kernels.h"
 
 #include <catch2/catch.hpp>
@@ -159,103 +158,6 @@ void require_golden(const Tensor& actual, const nlohmann::json& expected, double
   const double rtol = f32 ? 1e-5 : f64 ? 1e-10 : 0.0;
   const double default_atol = f32 ? 1e-6 : f64 ? 1e-12 : 0.0;
   require_close(actual, e, rtol, atol > 0.0 ? atol : default_atol);
-}
-
-// ---- gradcheck ------------------------------------------------------------------------
-
-namespace {
-
-// Storage offset (in elements) of flat row-major element k of a possibly strided tensor.
-std::int64_t storage_offset_of(const Tensor& x, std::int64_t k) {
-  std::int64_t offset = x.offset();
-  for (std::int64_t d = x.dim() - 1; d >= 0; --d) {
-    offset += (k % x.size(d)) * x.stride(d);
-    k /= x.size(d);
-  }
-  return offset;
-}
-
-GradcheckResult gradcheck_failure(std::string message) { return {false, "gradcheck: " + std::move(message)}; }
-
-}  // namespace
-
-std::ostream& operator<<(std::ostream& os, const GradcheckResult& result) {
-  return os << (result.ok ? std::string("gradcheck: ok") : result.message);
-}
-
-GradcheckResult gradcheck(std::function<Tensor(const std::vector<Tensor>&)> f, std::vector<Tensor> inputs,
-                          GradcheckOptions options) {
-  std::vector<std::size_t> checked;  // inputs that require grad
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const Tensor& x = inputs[i];
-    if (!x.defined() || !x.requires_grad()) continue;
-    if (x.dtype() != kFloat64)
-      return gradcheck_failure(fmt::format("input {} has dtype {}; expected float64 (finite differences in float32 "
-                                           "are too coarse)", i, dtype_name(x.dtype())));
-    if (!x.is_leaf()) return gradcheck_failure(fmt::format("input {} is not a leaf; pass leaves (detach() views)", i));
-    checked.push_back(i);
-  }
-  if (checked.empty()) return gradcheck_failure("no input requires grad");
-
-  const Tensor out = f(inputs);
-  if (!out.defined() || out.dtype() != kFloat64)
-    return gradcheck_failure(fmt::format("f returned {}; expected a float64 tensor",
-                                         out.defined() ? dtype_name(out.dtype()) : "an undefined tensor"));
-  if (!out.requires_grad()) return gradcheck_failure("f's output does not require grad: nothing was recorded");
-  const std::string op = out.grad_fn_name();
-  const std::int64_t n_out = out.numel();
-
-  // analytic[c][k * n_out + j] = d out[j] / d inputs[checked[c]][k], one backward per output element.
-  std::vector<std::vector<double>> analytic(checked.size());
-  for (std::size_t c = 0; c < checked.size(); ++c)
-    analytic[c].assign(static_cast<std::size_t>(inputs[checked[c]].numel() * n_out), 0.0);
-  for (std::int64_t j = 0; j < n_out; ++j) {
-    for (std::size_t i : checked) inputs[i].set_grad(Tensor());
-    Tensor onehot = zeros(out.shape(), kFloat64);
-    onehot.data_ptr<double>()[j] = 1.0;
-    out.backward(onehot, /*retain_graph=*/true);
-    for (std::size_t c = 0; c < checked.size(); ++c) {
-      const Tensor g = inputs[checked[c]].grad();
-      if (!g.defined()) continue;  // no path from this input to out[j]: a zero column
-      if (g.shape() != inputs[checked[c]].shape())
-        return gradcheck_failure(fmt::format("{}: gradient of input {} has shape {}; expected {}", op, checked[c],
-                                             shape_str(g.shape()), shape_str(inputs[checked[c]].shape())));
-      const std::vector<double> values = g.to_vector<double>();
-      for (std::size_t k = 0; k < values.size(); ++k) analytic[c][k * n_out + j] = values[k];
-    }
-  }
-  for (std::size_t i : checked) inputs[i].set_grad(Tensor());
-
-  // Numeric Jacobian, compared entry by entry as it is built.
-  NoGradGuard no_grad;
-  std::int64_t mismatches = 0, entries = 0;
-  std::string first;
-  for (std::size_t c = 0; c < checked.size(); ++c) {
-    const Tensor& x = inputs[checked[c]];
-    double* base = static_cast<double*>(x.impl()->storage->data);
-    for (std::int64_t k = 0; k < x.numel(); ++k) {
-      double& element = base[storage_offset_of(x, k)];
-      const double original = element;
-      element = original + options.eps;
-      const std::vector<double> plus = f(inputs).to_vector<double>();
-      element = original - options.eps;
-      const std::vector<double> minus = f(inputs).to_vector<double>();
-      element = original;
-      for (std::int64_t j = 0; j < n_out; ++j, ++entries) {
-        const double numeric = (plus[j] - minus[j]) / (2.0 * options.eps);
-        const double a = analytic[c][k * n_out + j];
-        if (std::abs(a - numeric) <= options.atol + options.rtol * std::abs(numeric)) continue;  // NaN fails
-        if (mismatches++ == 0)
-          first = fmt::format("input {}, element {} (flat index), output {}: analytic {:.10g} vs numeric {:.10g}",
-                              checked[c], k, j, a, numeric);
-      }
-    }
-  }
-  if (mismatches > 0)
-    return gradcheck_failure(fmt::format("{}: {}; {} of {} Jacobian entries differ (atol {}, rtol {}, eps {})",
-                                         op.empty() ? "f" : op, first, mismatches, entries, options.atol,
-                                         options.rtol, options.eps));
-  return {};
 }
 
 }  // namespace ember::testing
