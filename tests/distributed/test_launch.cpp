@@ -75,15 +75,20 @@ Job run_job(const std::string& program, const std::vector<std::string>& args, in
   return job;
 }
 
+// The job failed on its own: a non-zero exit that is not run_job's timeout (124), well before it.
+void require_stopped_by_error(const Job& job, double max_seconds) {
+  REQUIRE(job.exit_code != 0);
+  REQUIRE(job.exit_code != 124);
+  REQUIRE(job.seconds < max_seconds);
+}
+
 }  // namespace
 
 TEST_CASE("a rank that throws stops the whole job with its message", "[distributed]") {
   // Rank 0 is left waiting in an all_reduce: without abort_job the job would hang until killed.
   const Job job = run_job(EMBER_FAILING_RANK, {}, 60);
   INFO("stdout:\n" << job.out << "\nstderr:\n" << job.err);
-  REQUIRE(job.exit_code != 0);
-  REQUIRE(job.exit_code != 124);  // not the timeout
-  REQUIRE(job.seconds < 50);
+  require_stopped_by_error(job, 50);
   REQUIRE_THAT(job.err, Contains("rank 1/2: error: failing_rank: rank 1 failed on purpose after one all_reduce"));
 }
 
@@ -142,9 +147,7 @@ TEST_CASE("text_classifier stops every rank when rank 0 cannot write its output"
     REQUIRE(std::filesystem::exists("/dev/full"));
     const Job job = run_job(EMBER_TEXT_CLASSIFIER, with({"--metrics-out", "/dev/full"}), 120);
     INFO("stdout:\n" << job.out << "\nstderr:\n" << job.err);
-    REQUIRE(job.exit_code != 0);
-    REQUIRE(job.exit_code != 124);
-    REQUIRE(job.seconds < 100);
+    require_stopped_by_error(job, 100);
     REQUIRE_THAT(job.err, Contains("rank 0/2: error:") && Contains("--metrics-out /dev/full"));
     REQUIRE(count(job.out, "epoch   1: train loss") == 1);
     REQUIRE(count(job.out, "epoch   2: train loss") == 0);
@@ -154,9 +157,7 @@ TEST_CASE("text_classifier stops every rank when rank 0 cannot write its output"
     std::ofstream(scratch / "file") << "a file, not a folder";
     const Job job = run_job(EMBER_TEXT_CLASSIFIER, with({"--checkpoint", scratch / "file/checkpoint"}), 120);
     INFO("stdout:\n" << job.out << "\nstderr:\n" << job.err);
-    REQUIRE(job.exit_code != 0);
-    REQUIRE(job.exit_code != 124);
-    REQUIRE(job.seconds < 100);
+    require_stopped_by_error(job, 100);
     REQUIRE_THAT(job.err, Contains("rank 0/2: error:") && Contains("cannot create the folder"));
     REQUIRE(count(job.out, "epoch   1: train loss") == 0);
     REQUIRE(read_text(scratch / "file") == "a file, not a folder");  // what was there is untouched
