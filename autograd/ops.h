@@ -7,6 +7,7 @@
 #include "core/tensor.h"
 
 #include <optional>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -25,7 +26,26 @@ Tensor pow(const Tensor& x, double exponent);  // dx = dy * p * x^(p-1)
 // dx = dy where min <= x <= max, else 0
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
 
-// ---- elementwise, binary, with broadcasting (dtypes must match) ----------------------------
+// ---- type promotion ------------------------------------------------------------------------
+// A C++ scalar operand (x * 2, x + 0.5, x == true): its value and the dtype it counts as in
+// promotion (int64 for integers, float32 for floating point, bool for bool), as PyTorch treats a
+// Python number. Integers beyond 2^53 lose precision (the value is held as a double).
+struct Scalar {
+  template <typename S>
+    requires std::is_arithmetic_v<S>
+  Scalar(S v) : value(static_cast<double>(v)), dtype(scalar_dtype<S>()) {}  // NOLINT: implicit, as c10::Scalar
+  double value;
+  DType dtype;
+};
+
+// torch.result_type: the dtype a binary op computes in (core/dtype.h, ResultType, has the rules).
+DType result_type(const Tensor& a, const Tensor& b);
+DType result_type(const Tensor& a, Scalar b);
+
+// ---- elementwise, binary, with broadcasting and type promotion ---------------------------------
+// Operands of different dtypes are converted to result_type(a, b) first (float32 with float64
+// computes in float64; int64 with a float32 tensor in float32); div of integers is float32.
+// bool operands: add and maximum are logical or, mul and minimum logical and; sub refuses them.
 Tensor add(const Tensor& a, const Tensor& b, double alpha = 1.0);  // a + alpha * b
 Tensor sub(const Tensor& a, const Tensor& b, double alpha = 1.0);  // a - alpha * b
 Tensor mul(const Tensor& a, const Tensor& b);
@@ -34,6 +54,7 @@ Tensor pow(const Tensor& a, const Tensor& b);
 Tensor maximum(const Tensor& a, const Tensor& b);  // ties: gradient split evenly, as PyTorch
 Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& cond, const Tensor& a, Scalar b);  // where(mask, x, 0.0)
 Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
 
 Tensor operator+(const Tensor& a, const Tensor& b);
@@ -41,17 +62,18 @@ Tensor operator-(const Tensor& a, const Tensor& b);
 Tensor operator*(const Tensor& a, const Tensor& b);
 Tensor operator/(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& x);
-// Scalars are treated as 0-d tensors of the tensor's dtype.
-Tensor operator+(const Tensor& a, double b);
-Tensor operator+(double a, const Tensor& b);
-Tensor operator-(const Tensor& a, double b);
-Tensor operator-(double a, const Tensor& b);
-Tensor operator*(const Tensor& a, double b);
-Tensor operator*(double a, const Tensor& b);
-Tensor operator/(const Tensor& a, double b);
-Tensor operator/(double a, const Tensor& b);
+// A scalar takes part in promotion by category only: float32 x * 2.0 is float32, int64 ids + 1
+// is int64, ids * 0.5 is float32.
+Tensor operator+(const Tensor& a, Scalar b);
+Tensor operator+(Scalar a, const Tensor& b);
+Tensor operator-(const Tensor& a, Scalar b);
+Tensor operator-(Scalar a, const Tensor& b);
+Tensor operator*(const Tensor& a, Scalar b);
+Tensor operator*(Scalar a, const Tensor& b);
+Tensor operator/(const Tensor& a, Scalar b);
+Tensor operator/(Scalar a, const Tensor& b);
 
-// Comparisons: bool results, not differentiable.
+// Comparisons: computed in the promoted dtype, bool results, not differentiable.
 Tensor eq(const Tensor& a, const Tensor& b);
 Tensor ne(const Tensor& a, const Tensor& b);
 Tensor lt(const Tensor& a, const Tensor& b);
@@ -105,5 +127,29 @@ Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index, const
 Tensor index_add(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src);
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
+
+// ---- comparison and logical operators: bool results, never recorded ---------------------------
+inline Tensor operator==(const Tensor& a, const Tensor& b) { return eq(a, b); }
+inline Tensor operator!=(const Tensor& a, const Tensor& b) { return ne(a, b); }
+inline Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
+inline Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
+inline Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
+inline Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
+// Against a scalar, in the promoted dtype: int64 ids == 0.5 is false everywhere, not ids == 0.
+Tensor operator==(const Tensor& a, Scalar b);
+Tensor operator!=(const Tensor& a, Scalar b);
+Tensor operator<(const Tensor& a, Scalar b);
+Tensor operator<=(const Tensor& a, Scalar b);
+Tensor operator>(const Tensor& a, Scalar b);
+Tensor operator>=(const Tensor& a, Scalar b);
+// Elementwise and, or, not (broadcast), as torch.logical_*: any dtype, nonzero is true; bool results.
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_not(const Tensor& x);
+// & | ~ are libtorch's bitwise operators; ember has them for bool tensors only (where they are the
+// logical ones) and refuses other dtypes by name rather than guess.
+Tensor operator&(const Tensor& a, const Tensor& b);
+Tensor operator|(const Tensor& a, const Tensor& b);
+Tensor operator~(const Tensor& x);
 
 }  // namespace ember

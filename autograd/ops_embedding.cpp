@@ -28,11 +28,11 @@ void check_weight(const Tensor& weight, const char* op) {
 
 Tensor int64_contiguous(const Tensor& indices, const char* op, const char* what) {
   EMBER_CHECK(indices.defined(), ValueError, "{}: {} is undefined; expected an int64 tensor", op, what);
-  // ember has no int32 dtype: indices are int64, as torch.long.
-  EMBER_CHECK(indices.dtype() == kInt64, TypeError,
-              "{}: {} has dtype {}; expected int64 (integer ids; convert float ids with to(kInt64) after checking "
-              "they are whole numbers)", op, what, dtype_name(indices.dtype()));
-  return kernels::contiguous(indices);
+  // int64 (torch.long) or int32, which PyTorch also takes here; int32 is read as int64.
+  EMBER_CHECK(indices.dtype() == kInt64 || indices.dtype() == kInt32, TypeError,
+              "{}: {} has dtype {}; expected int64 or int32 (integer ids; convert float ids with to(kInt64) after "
+              "checking they are whole numbers)", op, what, dtype_name(indices.dtype()));
+  return indices.dtype() == kInt32 ? kernels::to(indices, kInt64) : kernels::contiguous(indices);
 }
 
 namespace {

@@ -161,7 +161,7 @@ void check_inputs(const Tensor& x, const Tensor& h0, const Tensor& c0, const Ten
     EMBER_CHECK(!s->defined() || s->shape() == state, ShapeError, "lstm: an initial state has shape {}; expected {}",
                 shape_str(s->shape()), shape_str(state));
   if (!lengths.defined()) return;
-  EMBER_CHECK(lengths.dtype() == kInt64, TypeError, "lstm: lengths is {} {}; expected int64 [{}]",
+  EMBER_CHECK((lengths.dtype() == kInt64 || lengths.dtype() == kInt32), TypeError, "lstm: lengths is {} {}; expected int64 [{}]",
               dtype_name(lengths.dtype()), shape_str(lengths.shape()), x.size(1));
   EMBER_CHECK(lengths.shape() == Shape{x.size(1)}, ShapeError, "lstm: lengths is {} {}; expected int64 [{}]",
               dtype_name(lengths.dtype()), shape_str(lengths.shape()), x.size(1));
@@ -210,7 +210,7 @@ autograd::Grads lstm_layer_backward(const LayerSaved& s, const std::vector<Tenso
 
   // Phase 1: the recurrence, last processed step first, each block of rows on its own (see
   // batch_grain).
-  const Tensor dy = grad_outputs[0].defined() ? grad_outputs[0].contiguous() : Tensor();
+  const Tensor dy = grad_outputs[0].defined() ? kernels::contiguous(grad_outputs[0]) : Tensor();
   Tensor dh = grad_outputs[1].defined() ? kernels::clone(grad_outputs[1]) : zeros({B, H}, dtype);
   Tensor dc = grad_outputs[2].defined() ? kernels::clone(grad_outputs[2]) : zeros({B, H}, dtype);
   Tensor dgates = empty({T, B, 4 * H}, dtype);
@@ -284,7 +284,7 @@ LSTMLayerOutput lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0, 
   const bool recording = autograd::any_requires_grad({x, h0, c0, w_ih, w_hh, b_ih, b_hh});
 
   // Every buffer of the call is allocated here, once; the step loop allocates nothing.
-  const Tensor x_tm = x.contiguous();  // a copy only for a transposed (batch-first) view
+  const Tensor x_tm = kernels::contiguous(x);  // a copy only for a transposed (batch-first) view
   Tensor gates = empty({T, B, 4 * H}, dtype);
   Tensor hs = empty({T + 1, B, H}, dtype), cs = empty({T + 1, B, H}, dtype);
   Tensor tanh_c = empty({recording ? T : 1, B, H}, dtype);  // without recording: one step of scratch

@@ -105,6 +105,7 @@ const char* torch_type_name(DType dtype) {
     case kFloat64: return "Double";
     case kInt64: return "Long";
     case kBool: return "Bool";
+    case kInt32: return "Int";
   }
   return "?";
 }
@@ -238,7 +239,9 @@ void row_gradient(const ClassRows<T>& r, const ClassLoss& a, std::int64_t m, dou
 }
 
 // The shared body of cross_entropy and nll_loss.
-Tensor class_loss(const ClassLoss& a, const Tensor& input, const Tensor& target, const Tensor& weight) {
+Tensor class_loss(const ClassLoss& a, const Tensor& input, const Tensor& target_arg, const Tensor& weight) {
+  // int32 class indices are read as int64 (PyTorch refuses them; nothing is lost by taking them).
+  const Tensor target = target_arg.defined() && target_arg.dtype() == kInt32 ? kernels::to(target_arg, kInt64) : target_arg;
   const bool probabilities = check_class_loss(a, input, target, weight);
   const Tensor x = class_dim_last(input);  // (rows, C), contiguous
   const std::int64_t rows = x.size(0), C = x.size(1);

@@ -97,6 +97,7 @@ MPI_Datatype mpi_type(DType dtype) {
     case DType::Float64: return MPI_DOUBLE;
     case DType::Int64: return MPI_INT64_T;
     case DType::Bool: return MPI_BYTE;
+    case DType::Int32: return MPI_INT32_T;
   }
   return MPI_BYTE;
 }

@@ -41,9 +41,13 @@ void check_indices(const Tensor& index, std::int64_t dim, std::int64_t size, con
 
 void check_index_tensor(const Tensor& index, const char* op) {
   EMBER_CHECK(index.defined(), ValueError, "{}: index is undefined; expected an int64 tensor", op);
-  EMBER_CHECK(index.dtype() == kInt64, TypeError, "{}: index has dtype {}; expected int64", op,
+  EMBER_CHECK(index.dtype() == kInt64, TypeError, "{}: index has dtype {}; expected int64 or int32", op,
               dtype_name(index.dtype()));
 }
+
+// int32 indices (as other libraries make them) are read as int64; the range checks that follow are
+// the same.
+Tensor int64_index(const Tensor& index) { return index.defined() && index.dtype() == kInt32 ? to(index, kInt64) : index; }
 
 void check_vector_index(const Tensor& index, const char* op) {
   check_index_tensor(index, op);
@@ -91,8 +95,9 @@ void check_fits(const Tensor& index, const Tensor& other, std::int64_t dim, bool
 }  // namespace
 
 // out = x with dim `dim` replaced by the rows index[0], index[1], ...
-Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
+Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index_arg) {
   check_defined(x, "index_select");
+  const Tensor index = int64_index(index_arg);
   check_vector_index(index, "index_select");
   const std::int64_t d = wrap_dim(dim, x.dim(), "index_select");
   check_indices(index, d, dim_size(x, d), "index_select");
@@ -130,8 +135,9 @@ Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
 }
 
 // out[i][j] = x[index[i][j]][j] (dim 0 shown); out has index's shape.
-Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
+Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index_arg) {
   check_defined(x, "gather");
+  const Tensor index = int64_index(index_arg);
   check_index_tensor(index, "gather");
   const std::int64_t d = wrap_dim(dim, x.dim(), "gather");
   check_fits(index, x, d, false, "gather", "input");
@@ -153,8 +159,9 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
 }
 
 // out = x.clone(); out[index[i][j]][j] += src[i][j] (dim 0 shown). Repeated indices accumulate.
-Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src) {
+Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index_arg, const Tensor& src) {
   check_defined(x, "scatter_add");
+  const Tensor index = int64_index(index_arg);
   check_index_tensor(index, "scatter_add");
   EMBER_CHECK(src.defined() && src.dtype() == x.dtype(), TypeError,
               "scatter_add: src has dtype {}; expected {} like the input",
@@ -181,8 +188,9 @@ Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index, const
 }
 
 // In place: x.select(dim, index[i]) += alpha * src.select(dim, i). Repeated indices accumulate.
-void index_add_(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src, double alpha) {
+void index_add_(const Tensor& x, std::int64_t dim, const Tensor& index_arg, const Tensor& src, double alpha) {
   check_defined(x, "index_add_");
+  const Tensor index = int64_index(index_arg);
   check_vector_index(index, "index_add_");
   EMBER_CHECK(src.defined() && src.dtype() == x.dtype(), TypeError,
               "index_add_: src has dtype {}; expected {} like the destination",

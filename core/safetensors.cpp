@@ -26,6 +26,7 @@ const char* safetensors_dtype(DType dtype) {
     case kFloat64: return "F64";
     case kInt64: return "I64";
     case kBool: return "BOOL";
+    case kInt32: return "I32";
   }
   return "";
 }
@@ -35,7 +36,8 @@ DType parse_dtype(const std::string& name, const std::string& path, const std::s
   if (name == "F64") return kFloat64;
   if (name == "I64") return kInt64;
   if (name == "BOOL") return kBool;
-  throw IoError(fmt::format("{}: tensor \"{}\" has unsupported dtype {}; expected F32, F64, I64 or BOOL", path,
+  if (name == "I32") return kInt32;
+  throw IoError(fmt::format("{}: tensor \"{}\" has unsupported dtype {}; expected F32, F64, I64, I32 or BOOL", path,
                             excerpt(key), excerpt(name)));
 }
 

@@ -150,7 +150,6 @@ void mul_(const Tensor& t, double factor) {
 
 }  // namespace kernels
 
-Tensor Tensor::contiguous() const { return kernels::contiguous(*this); }
 
 // ---- creation ---------------------------------------------------------------------------
 

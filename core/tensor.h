@@ -16,9 +16,11 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <concepts>
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -123,8 +125,78 @@ class Tensor {
   Tensor& relu_();
   Tensor& masked_fill_(const Tensor& mask, double value);  // value where mask (bool, broadcast) is true
 
-  // ---- conversions and copies (not recorded: see ember::clone / ember::to for autograd) ---
-  Tensor contiguous() const;  // this if already contiguous, else a row-major copy (not recorded)
+  // libtorch's compound assignments are the in-place ops above, with their autograd rules.
+  Tensor& operator+=(const Tensor& other) { return add_(other); }
+  Tensor& operator-=(const Tensor& other) { return sub_(other); }
+  Tensor& operator*=(const Tensor& other) { return mul_(other); }
+  Tensor& operator/=(const Tensor& other) { return div_(other); }
+  Tensor& operator+=(double value) { return add_(value); }
+  Tensor& operator-=(double value) { return sub_(value); }
+  Tensor& operator*=(double value) { return mul_(value); }
+  Tensor& operator/=(double value) { return div_(value); }
+
+  // ---- libtorch-style methods ------------------------------------------------------------
+  // x.sum({1}) is ember::sum(x, {1}): each method is a one-line forwarder to the free function of
+  // the same name (autograd/ops.h), defined in autograd/tensor_methods.cpp, so an op lives in one
+  // place. All are recorded like the free functions. core/ itself never calls them: it does not
+  // depend on autograd.
+  Tensor operator[](std::int64_t index) const;  // select(0, index)
+  Tensor sum(const std::vector<std::int64_t>& dims = {}, bool keepdim = false) const;
+  Tensor mean(const std::vector<std::int64_t>& dims = {}, bool keepdim = false) const;
+  Tensor max() const;
+  Tensor min() const;
+  std::pair<Tensor, Tensor> max(std::int64_t dim, bool keepdim = false) const;  // (values, indices)
+  std::pair<Tensor, Tensor> min(std::int64_t dim, bool keepdim = false) const;
+  Tensor argmax(std::int64_t dim, bool keepdim = false) const;
+  Tensor norm(double p = 2.0, const std::vector<std::int64_t>& dims = {}, bool keepdim = false) const;
+  Tensor softmax(std::int64_t dim) const;
+  Tensor log_softmax(std::int64_t dim) const;
+  Tensor neg() const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor tanh() const;
+  Tensor sigmoid() const;
+  Tensor relu() const;
+  Tensor sqrt() const;
+  Tensor abs() const;
+  Tensor pow(double exponent) const;
+  Tensor pow(const Tensor& exponent) const;
+  Tensor clamp(std::optional<double> min, std::optional<double> max) const;
+  Tensor add(const Tensor& other, double alpha = 1.0) const;
+  Tensor sub(const Tensor& other, double alpha = 1.0) const;
+  Tensor mul(const Tensor& other) const;
+  Tensor div(const Tensor& other) const;
+  Tensor masked_fill(const Tensor& mask, double value) const;
+  Tensor eq(const Tensor& other) const;
+  Tensor ne(const Tensor& other) const;
+  Tensor lt(const Tensor& other) const;
+  Tensor le(const Tensor& other) const;
+  Tensor gt(const Tensor& other) const;
+  Tensor ge(const Tensor& other) const;
+  Tensor matmul(const Tensor& other) const;
+  Tensor mm(const Tensor& other) const;
+  Tensor bmm(const Tensor& other) const;
+  Tensor view(const Shape& shape) const;
+  Tensor reshape(const Shape& shape) const;
+  Tensor flatten(std::int64_t start_dim = 0, std::int64_t end_dim = -1) const;
+  Tensor transpose(std::int64_t dim0, std::int64_t dim1) const;
+  Tensor t() const;
+  Tensor permute(const std::vector<std::int64_t>& dims) const;
+  Tensor narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const;
+  Tensor slice(std::int64_t dim, std::int64_t start, std::int64_t end) const;
+  Tensor select(std::int64_t dim, std::int64_t index) const;
+  Tensor unsqueeze(std::int64_t dim) const;
+  Tensor squeeze() const;
+  Tensor squeeze(std::int64_t dim) const;
+  Tensor expand(const Shape& shape) const;
+  std::vector<Tensor> unbind(std::int64_t dim = 0) const;
+  Tensor contiguous() const;  // this if already contiguous, else a recorded row-major copy
+  Tensor clone() const;
+  Tensor to(DType dtype) const;
+  Tensor index_select(std::int64_t dim, const Tensor& index) const;
+  Tensor gather(std::int64_t dim, const Tensor& index) const;
+  Tensor scatter_add(std::int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor index_add(std::int64_t dim, const Tensor& index, const Tensor& src) const;
 
   // ---- autograd state: declared here, defined in autograd/variable.cpp -------------------
   bool requires_grad() const;
@@ -175,6 +247,12 @@ Tensor tensor(const std::vector<double>& values, const Shape& shape, DType dtype
 Tensor tensor(const std::vector<double>& values, DType dtype = kFloat32);
 Tensor tensor(const std::vector<std::int64_t>& values, const Shape& shape);  // int64
 Tensor tensor(std::initializer_list<double> values, DType dtype = kFloat32);
+// Integer literals make an int64 tensor, as torch::tensor({0, 1, 2}); any floating literal
+// (tensor({1, 2.5})) makes the list float32.
+template <std::integral I>
+Tensor tensor(std::initializer_list<I> values) {
+  return tensor(std::vector<std::int64_t>(values.begin(), values.end()), Shape{static_cast<std::int64_t>(values.size())});
+}
 // Wraps caller-owned memory without copying; `deleter` (may be empty) runs when the last
 // view of it dies. The caller keeps the memory alive until then. `data` may be null only for an
 // empty shape.

@@ -102,7 +102,7 @@ void LSTM::check_forward_args(const Tensor& input, const std::optional<std::tupl
     }
   }
   if (lengths.defined()) {
-    EMBER_CHECK(lengths.dtype() == kInt64, TypeError,
+    EMBER_CHECK((lengths.dtype() == kInt64 || lengths.dtype() == kInt32), TypeError,
                 "LSTM: expected lengths as an int64 tensor of shape [{}], got {} {}", B, dtype_name(lengths.dtype()),
                 shape_str(lengths.shape()));
     EMBER_CHECK(lengths.shape() == Shape{B}, ShapeError,
@@ -163,7 +163,7 @@ Tensor last_valid_step(const Tensor& output, const Tensor& lengths, bool batch_f
     return lengths.defined() ? fmt::format("{} {}", dtype_name(lengths.dtype()), shape_str(lengths.shape()))
                              : std::string("undefined");
   };
-  EMBER_CHECK(lengths.defined() && lengths.dtype() == kInt64, TypeError,
+  EMBER_CHECK(lengths.defined() && (lengths.dtype() == kInt64 || lengths.dtype() == kInt32), TypeError,
               "last_valid_step: lengths is {}; expected an int64 tensor of shape [{}]", describe(), B);
   EMBER_CHECK(lengths.shape() == Shape{B}, ShapeError,
               "last_valid_step: lengths is {}; expected an int64 tensor of shape [{}]", describe(), B);

@@ -125,13 +125,14 @@ Tensor tensor_from_json(const nlohmann::json& j) {
     throw IoError(fmt::format("tensor_from_json: {} values for shape {}; expected {}", data.size(),
                               shape_str(shape), numel(shape)));
   if (dtype == "int64") return tensor(data.get<std::vector<std::int64_t>>(), shape);
+  if (dtype == "int32") return kernels::to(tensor(data.get<std::vector<std::int64_t>>(), shape), kInt32);
   std::vector<double> values;
   values.reserve(data.size());
   for (const nlohmann::json& v : data) values.push_back(json_number(v));
   if (dtype == "float32") return tensor(values, shape, kFloat32);
   if (dtype == "float64") return tensor(values, shape, kFloat64);
   if (dtype == "bool") return kernels::to(tensor(values, shape, kFloat64), kBool);
-  throw IoError(fmt::format("tensor_from_json: unknown dtype \"{}\"; expected float32, float64, int64 or bool",
+  throw IoError(fmt::format("tensor_from_json: unknown dtype \"{}\"; expected float32, float64, int64, int32 or bool",
                             dtype));
 }
 

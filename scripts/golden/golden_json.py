@@ -8,7 +8,8 @@ import math
 
 import torch
 
-DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64", torch.bool: "bool"}
+DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64", torch.int32: "int32",
+          torch.bool: "bool"}
 
 
 def encode_value(v):
