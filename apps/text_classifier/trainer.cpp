@@ -42,8 +42,26 @@ struct Corpus {
   std::vector<std::string> labels;
 };
 
+// Labels that suggest a mistake in the training file: a single label (nothing to classify), or a
+// label seen once among many examples (often a header line, or a stray line of another file).
+void warn_about_labels(const data::TextDataset& train) {
+  const std::string& path = train.options().path();
+  const auto counts = train.label_counts();
+  if (counts.size() == 1)
+    fmt::print(stderr, "warning: every example of --train {} has the label \"{}\"; a classifier needs at least two\n",
+               path, excerpt(train.labels()[0]));
+  constexpr std::int64_t kMany = 100;  // below this, a rare label is not yet suspicious
+  if (train.size() < kMany) return;
+  for (std::size_t i = 0; i < counts.size(); ++i)
+    if (counts[i] == 1)
+      fmt::print(stderr,
+                 "warning: the label \"{}\" occurs once among the {} examples of --train {} (a header line? then "
+                 "pass --header)\n",
+                 excerpt(train.labels()[i]), train.size(), path);
+}
+
 Corpus load_corpus(const CommandLine& cli, std::uint64_t seed, const std::shared_ptr<const data::Vocab>& resume_vocab,
-                   const std::vector<std::string>& resume_labels) {
+                   const std::vector<std::string>& resume_labels, bool report) {
   Corpus c;
   const std::int64_t max_len = cli.integer("max-len", option_range::kMaxLen);
   if (!cli.given("train")) {  // the seed's sizes: vocab 1000, sequences of up to 10 tokens, 2 classes
@@ -60,7 +78,7 @@ Corpus load_corpus(const CommandLine& cli, std::uint64_t seed, const std::shared
   }
   EMBER_CHECK(cli.given("valid"), ValueError, "text_classifier: --train needs --valid FILE as well");
   auto options = [&](const std::string& path) {
-    auto o = data::TextDatasetOptions(path);
+    auto o = data::TextDatasetOptions(path).header(cli.flag("header"));
     if (max_len > 0) o.max_length(max_len);
     return o;
   };
@@ -73,6 +91,7 @@ Corpus load_corpus(const CommandLine& cli, std::uint64_t seed, const std::shared
     train_options.vocab_options(vocab_options);
   }
   auto train = std::make_shared<data::TextDataset>(train_options);
+  if (report) warn_about_labels(*train);
   c.vocab = train->vocab();
   c.labels = train->labels();
   c.train = train;
@@ -179,7 +198,7 @@ int train(const CommandLine& given_options) {
   const double lr = cli.number("lr", option_range::kLr);
   EMBER_CHECK(!cli.flag("freeze") || cli.given("pretrained"), ValueError,
               "text_classifier: --freeze needs --pretrained FILE");
-  const Corpus corpus = load_corpus(cli, seed, resume_vocab, resume_labels);
+  const Corpus corpus = load_corpus(cli, seed, resume_vocab, resume_labels, main_rank);
   const std::int64_t pad_index = corpus.vocab->pad_index();
   TextClassifierConfig config = config_from_cli(cli, corpus.vocab->size(), static_cast<std::int64_t>(corpus.labels.size()));
   config.padding_idx = pad_index;
