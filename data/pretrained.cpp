@@ -213,6 +213,7 @@ PretrainedVectors read_text(Format format, const std::string& path, Collector& c
   std::int64_t line_no = 0, announced = 0, entries = 0, first_vector_line = 0;
   while (!collector.full() && std::getline(in, line)) {
     ++line_no;
+    if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a UTF-8 byte order mark
     split(line, fields);
     if (fields.empty()) continue;  // blank lines carry nothing
     if (has_header && announced == 0) {
@@ -258,6 +259,7 @@ PretrainedVectors read_binary(const std::string& path, Collector& collector) {
   std::string line;
   std::vector<std::string_view> fields;
   std::getline(in, line);
+  if (line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a UTF-8 byte order mark before the header
   split(line, fields);
   std::int64_t count = 0, dim = 0;
   EMBER_CHECK(fields.size() == 2 && parse_count(fields[0], count) && parse_count(fields[1], dim), IoError,

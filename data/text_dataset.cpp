@@ -70,8 +70,15 @@ bool is_integer(const std::string& text) {
 std::vector<std::string> order_labels(std::vector<std::string> labels, LabelOrder order) {
   if (order == LabelOrder::kFirstSeen) return labels;
   if (std::all_of(labels.begin(), labels.end(), is_integer)) {
-    std::sort(labels.begin(), labels.end(), [](const std::string& a, const std::string& b) {
-      return std::stoll(a) < std::stoll(b);
+    // By value; labels of equal value ("1", "01") by bytes, so no order depends on the file's.
+    auto value = [](const std::string& text) {
+      std::int64_t n = 0;
+      std::from_chars(text.data(), text.data() + text.size(), n);
+      return n;
+    };
+    std::sort(labels.begin(), labels.end(), [&](const std::string& a, const std::string& b) {
+      const std::int64_t x = value(a), y = value(b);
+      return x != y ? x < y : a < b;
     });
   } else {
     std::sort(labels.begin(), labels.end());
@@ -175,6 +182,12 @@ TextExample TextDataset::get(std::int64_t index) const {
   EMBER_CHECK(index >= 0 && index < size(), IndexError,
               "TextDataset: index {} is out of range [0, {})", index, size());
   return examples_[index];
+}
+
+std::vector<std::int64_t> TextDataset::label_counts() const {
+  std::vector<std::int64_t> counts(labels_.size(), 0);
+  for (const TextExample& example : examples_) ++counts[example.label];
+  return counts;
 }
 
 std::vector<std::int64_t> TextDataset::lengths() const {

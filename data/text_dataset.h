@@ -28,7 +28,8 @@
 namespace ember::data {
 
 enum class LabelOrder {
-  kSorted,     // numeric order when every label is an integer ("2" < "10"), else byte order
+  kSorted,     // numeric order when every label is an integer ("2" < "10"; equal values
+               // such as "01" and "1" by bytes), else byte order
   kFirstSeen,  // the order in which labels first appear in the file
 };
 
@@ -101,6 +102,8 @@ class TextDataset : public Dataset<TextExample> {
   const std::vector<std::string>& labels() const { return labels_; }
   // Tokens per example after truncation (for BucketSampler).
   std::vector<std::int64_t> lengths() const;
+  // Examples per label, in label index order.
+  std::vector<std::int64_t> label_counts() const;
   const BadLines& bad_lines() const { return bad_lines_; }
   const TextDatasetOptions& options() const { return options_; }
 

@@ -64,6 +64,7 @@ void CommandLine::merge_config_file(const std::string& path) {
     const auto& v = it.value();
     values_[s.name] = v.is_string() ? v.get<std::string>() : v.dump();
     given_[s.name] = true;
+    origin_[s.name] = "config file " + path;
   }
 }
 
@@ -78,6 +79,51 @@ std::string CommandLine::str(const std::string& name) const {
   return values_.at(name);
 }
 
+std::string CommandLine::origin(const std::string& name) const {
+  const auto it = origin_.find(name);
+  return it == origin_.end() ? "" : fmt::format(" (from {})", it->second);
+}
+
+namespace {
+
+// "0.001" and "1e-3" are the same learning rate; anything that is not a number compares as text.
+bool same_option_value(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  auto parse = [](const std::string& text, double& x) {
+    std::size_t used = 0;
+    try {
+      x = std::stod(text, &used);
+    } catch (const std::exception&) {
+      return false;
+    }
+    return used == text.size();
+  };
+  double x = 0, y = 0;
+  return parse(a, x) && parse(b, y) && x == y;
+}
+
+}  // namespace
+
+void CommandLine::adopt_checkpoint_options(const std::vector<std::pair<std::string, std::string>>& saved,
+                                           const std::string& checkpoint, const std::string& file) {
+  for (const auto& [name, value] : saved) {
+    const OptionSpec& s = spec(name);
+    if (given(name)) {
+      const std::string trained_with =
+          value.empty() ? fmt::format("no --{}", name) : fmt::format("--{} {}", name, excerpt(value));
+      EMBER_CHECK(same_option_value(values_.at(name), value), ValueError,
+                  "{}: --{} {}{} contradicts checkpoint {}, which was trained with {}; resume without --{} (the "
+                  "checkpoint's value is used) or train a new checkpoint",
+                  program_, name, excerpt(values_.at(name)), origin(name), checkpoint, trained_with, name);
+      continue;
+    }
+    values_[name] = value;
+    // A saved default (no --pretrained) stays "not given", as it was in the checkpoint's run.
+    given_[name] = !same_option_value(value, s.is_flag ? "false" : s.default_value);
+    origin_[name] = file;
+  }
+}
+
 std::int64_t CommandLine::integer(const std::string& name, std::int64_t min, std::int64_t max) const {
   const std::string v = str(name);
   std::size_t used = 0;
@@ -87,8 +133,10 @@ std::int64_t CommandLine::integer(const std::string& name, std::int64_t min, std
   } catch (const std::exception&) {
     used = 0;
   }
-  EMBER_CHECK(used == v.size() && !v.empty(), ValueError, "{}: --{} expects an integer, got \"{}\"", program_, name, v);
-  EMBER_CHECK(n >= min && n <= max, ValueError, "{}: --{} is {}; expected [{}, {}]", program_, name, n, min, max);
+  EMBER_CHECK(used == v.size() && !v.empty(), ValueError, "{}: --{} expects an integer, got \"{}\"{}", program_, name, excerpt(v),
+              origin(name));
+  EMBER_CHECK(n >= min && n <= max, ValueError, "{}: --{} is {}; expected [{}, {}]{}", program_, name, n, min, max,
+              origin(name));
   return n;
 }
 
@@ -101,15 +149,17 @@ double CommandLine::number(const std::string& name, double min, double max) cons
   } catch (const std::exception&) {
     used = 0;
   }
-  EMBER_CHECK(used == v.size() && !v.empty() && std::isfinite(x), ValueError, "{}: --{} expects a number, got \"{}\"",
-              program_, name, v);
-  EMBER_CHECK(x >= min && x <= max, ValueError, "{}: --{} is {}; expected [{}, {}]", program_, name, x, min, max);
+  EMBER_CHECK(used == v.size() && !v.empty() && std::isfinite(x), ValueError, "{}: --{} expects a number, got \"{}\"{}",
+              program_, name, excerpt(v), origin(name));
+  EMBER_CHECK(x >= min && x <= max, ValueError, "{}: --{} is {}; expected [{}, {}]{}", program_, name, x, min, max,
+              origin(name));
   return x;
 }
 
 bool CommandLine::flag(const std::string& name) const {
   const std::string v = str(name);
-  EMBER_CHECK(v == "true" || v == "false", ValueError, "{}: --{} expects true or false, got \"{}\"", program_, name, v);
+  EMBER_CHECK(v == "true" || v == "false", ValueError, "{}: --{} expects true or false, got \"{}\"{}", program_, name,
+              excerpt(v), origin(name));
   return v == "true";
 }
 
@@ -117,7 +167,8 @@ std::string CommandLine::choice(const std::string& name, const std::vector<std::
   const std::string v = str(name);
   for (const auto& a : allowed)
     if (a == v) return v;
-  throw ValueError(fmt::format("{}: --{} is \"{}\"; expected one of: {}", program_, name, v, fmt::join(allowed, ", ")));
+  throw ValueError(fmt::format("{}: --{} is \"{}\"; expected one of: {}{}", program_, name, excerpt(v),
+                               fmt::join(allowed, ", "), origin(name)));
 }
 
 std::string CommandLine::usage() const {

@@ -3,6 +3,8 @@
 // clear errors, and a usage text built from the declared options.
 #pragma once
 
+#include "apps/common/config_fields.h"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -32,9 +34,19 @@ class CommandLine {
   bool given(const std::string& name) const;  // on the command line or in the config
   std::string str(const std::string& name) const;
   std::int64_t integer(const std::string& name, std::int64_t min, std::int64_t max) const;
+  std::int64_t integer(const std::string& name, IntRange range) const { return integer(name, range.min, range.max); }
   double number(const std::string& name, double min, double max) const;
+  double number(const std::string& name, NumberRange range) const { return number(name, range.min, range.max); }
   bool flag(const std::string& name) const;
   std::string choice(const std::string& name, const std::vector<std::string>& allowed) const;
+
+  // Resuming from a checkpoint: `saved` maps option names to the values the checkpoint's run
+  // used, read from `file`. Each option given now (command line or --config) with another value
+  // is refused, naming the option, both values and the checkpoint; each one not given takes the
+  // saved value, so the resumed run keeps its configuration. Numbers compare by value ("0.001"
+  // equals "1e-3"). A bad saved value is later reported by the typed getter, naming `file`.
+  void adopt_checkpoint_options(const std::vector<std::pair<std::string, std::string>>& saved,
+                                const std::string& checkpoint, const std::string& file);
 
   std::string usage() const;
   // name -> value, for saving the configuration beside a checkpoint.
@@ -42,10 +54,13 @@ class CommandLine {
 
  private:
   const OptionSpec& spec(const std::string& name) const;
+  // " (from FILE)" for a value read from a config file or a checkpoint, "" for the command line.
+  std::string origin(const std::string& name) const;
   std::string program_;
   std::vector<OptionSpec> specs_;
   std::map<std::string, std::string> values_;
   std::map<std::string, bool> given_;
+  std::map<std::string, std::string> origin_;  // name -> file the value came from
 };
 
 // The exit status of an app: `status`, or 1 when anything written to stdout was lost (a full

@@ -2,6 +2,7 @@
 #include "apps/recommender/checkpoint.h"
 
 #include "apps/common/checkpoint.h"
+#include "apps/common/config_fields.h"
 #include "core/error.h"
 #include "core/json_limits.h"
 #include "core/safetensors.h"
@@ -66,23 +67,11 @@ Checkpoint load_checkpoint(const std::string& dir) {
   MatrixFactorizationConfig config;
   try {
     const json cfg = read_json(folder / "config.json");
-    // A JSON integer in [low, high]: a float or an out-of-range value (e.g. 1e30, which get<int64>
-    // would convert with undefined behaviour) is refused, naming the key.
-    const auto integer = [&](const char* key, std::int64_t low, std::int64_t high) {
-      const json& value = cfg.at(key);
-      EMBER_CHECK(value.is_number_integer(), IoError, "recommender: checkpoint {}: config.json \"{}\" is {}; expected "
-                  "an integer", dir, key, value.dump());
-      const std::int64_t n = value.is_number_unsigned() && value.get<std::uint64_t>() > std::uint64_t(high)
-                                 ? high + 1
-                                 : value.get<std::int64_t>();
-      EMBER_CHECK(n >= low && n <= high, IoError, "recommender: checkpoint {}: config.json \"{}\" is {}; expected "
-                  "{} to {}", dir, key, value.dump(), low, high);
-      return n;
-    };
-    config.num_users = integer("num_users", 1, std::int64_t{1} << 40);
-    config.num_items = integer("num_items", 1, std::int64_t{1} << 40);
-    config.dim = integer("dim", 1, 100000);  // the range train accepts
-    config.sparse = cfg.at("sparse").get<bool>();
+    const JsonFields fields(cfg, (folder / "config.json").string());
+    config.num_users = fields.integer("num_users", kNumIdsRange);
+    config.num_items = fields.integer("num_items", kNumIdsRange);
+    config.dim = fields.integer("dim", kDimRange);  // the range of --dim
+    config.sparse = fields.boolean("sparse");
     const json ids = read_json(folder / "ids.json");
     c.users = IdMap(ids.at("users").get<std::vector<std::string>>());
     c.items = IdMap(ids.at("items").get<std::vector<std::string>>());
@@ -92,6 +81,14 @@ Checkpoint load_checkpoint(const std::string& dir) {
   EMBER_CHECK(c.users.size() == config.num_users && c.items.size() == config.num_items, IoError,
               "recommender: checkpoint {}: ids.json holds {} users and {} items; config.json says {} and {}", dir,
               c.users.size(), c.items.size(), config.num_users, config.num_items);
+  // The tables' size is bounded by what model.safetensors holds before anything is allocated (the
+  // counts are bounded by ids.json, but dim x count is not).
+  const std::uint64_t floats = static_cast<std::uint64_t>(config.num_users + config.num_items) * (config.dim + 1);
+  const auto file_bytes = fs::file_size(folder / "model.safetensors");
+  EMBER_CHECK(floats * sizeof(float) <= file_bytes, IoError,
+              "recommender: checkpoint {}: config.json describes {} parameters ({} bytes), but model.safetensors holds "
+              "only {} bytes",
+              dir, floats, floats * sizeof(float), file_bytes);
   c.model = std::make_shared<MatrixFactorization>(config, 0.0);
   c.model->load((folder / "model.safetensors").string());
   const SafetensorsFile seen = load_safetensors((folder / "seen.safetensors").string());

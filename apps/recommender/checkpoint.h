@@ -4,6 +4,7 @@
 // checksums.json (apps/common/checkpoint.h: written last, verified when loading).
 #pragma once
 
+#include "apps/common/config_fields.h"
 #include "apps/recommender/model.h"
 #include "apps/recommender/ratings.h"
 
@@ -11,6 +12,10 @@
 #include <string>
 
 namespace ember::apps::recommender {
+
+// One definition of each range, for the flag and the config.json field that records it.
+inline constexpr IntRange kDimRange{1, 100000};
+inline constexpr IntRange kNumIdsRange{1, std::int64_t{1} << 40};
 
 struct Checkpoint {
   std::shared_ptr<MatrixFactorization> model;

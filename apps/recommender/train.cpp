@@ -103,7 +103,7 @@ int run_train(const CommandLine& cli) {
   const double lr = cli.number("lr", 1e-12, 10.0);
   const double l2 = cli.number("l2", 0.0, 1e6);
   MatrixFactorizationConfig config;
-  config.dim = cli.integer("dim", 1, 100000);
+  config.dim = cli.integer("dim", kDimRange);
   config.sparse = cli.flag("sparse");
 
   std::unique_ptr<CheckpointClaim> claim;  // checked and locked before anything is read or trained

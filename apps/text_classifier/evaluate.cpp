@@ -18,7 +18,8 @@ int run_evaluate(const CommandLine& cli) {
   EMBER_CHECK(cli.given("checkpoint") && cli.given("data"), ValueError,
               "text_classifier evaluate: needs --checkpoint DIR and --data FILE");
   const LoadedCheckpoint ckpt = load_checkpoint(cli.str("checkpoint"));
-  auto options = data::TextDatasetOptions(cli.str("data")).vocab(ckpt.vocab).labels(ckpt.labels);
+  auto options =
+      data::TextDatasetOptions(cli.str("data")).header(cli.flag("header")).vocab(ckpt.vocab).labels(ckpt.labels);
   if (ckpt.max_len > 0) options.max_length(ckpt.max_len);
   auto dataset = std::make_shared<data::TextDataset>(options);
   const EvalResult r = evaluate(*ckpt.model, dataset, 64, ckpt.vocab->pad_index());

@@ -22,6 +22,7 @@ std::vector<apps::OptionSpec> option_specs() {
       {"valid", "", "validation file (same format)"},
       {"test", "", "test file, evaluated once after training"},
       {"data", "", "evaluate: the labelled file to evaluate on"},
+      {"header", "", "the data files start with a header line, which is skipped", true},
       {"config", "", "JSON file with any of these options (command-line flags win)"},
       {"epochs", "8", "training epochs"},
       {"batch-size", "32", "examples per batch"},

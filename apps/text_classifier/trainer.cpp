@@ -28,6 +28,7 @@
 #include <cstring>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -41,14 +42,32 @@ struct Corpus {
   std::vector<std::string> labels;
 };
 
+// Labels that suggest a mistake in the training file: a single label (nothing to classify), or a
+// label seen once among many examples (often a header line, or a stray line of another file).
+void warn_about_labels(const data::TextDataset& train) {
+  const std::string& path = train.options().path();
+  const auto counts = train.label_counts();
+  if (counts.size() == 1)
+    fmt::print(stderr, "warning: every example of --train {} has the label \"{}\"; a classifier needs at least two\n",
+               path, excerpt(train.labels()[0]));
+  constexpr std::int64_t kMany = 100;  // below this, a rare label is not yet suspicious
+  if (train.size() < kMany) return;
+  for (std::size_t i = 0; i < counts.size(); ++i)
+    if (counts[i] == 1)
+      fmt::print(stderr,
+                 "warning: the label \"{}\" occurs once among the {} examples of --train {} (a header line? then "
+                 "pass --header)\n",
+                 excerpt(train.labels()[i]), train.size(), path);
+}
+
 Corpus load_corpus(const CommandLine& cli, std::uint64_t seed, const std::shared_ptr<const data::Vocab>& resume_vocab,
-                   const std::vector<std::string>& resume_labels) {
+                   const std::vector<std::string>& resume_labels, bool report) {
   Corpus c;
-  const std::int64_t max_len = cli.integer("max-len", 0, 1 << 20);
+  const std::int64_t max_len = cli.integer("max-len", option_range::kMaxLen);
   if (!cli.given("train")) {  // the seed's sizes: vocab 1000, sequences of up to 10 tokens, 2 classes
     EMBER_CHECK(!cli.given("valid") && !cli.given("test"), ValueError,
                 "text_classifier: --valid/--test need --train (without it the built-in synthetic dataset is used)");
-    const std::int64_t n = cli.integer("synthetic-size", 10, 10'000'000);
+    const std::int64_t n = cli.integer("synthetic-size", option_range::kSyntheticSize);
     c.train = std::make_shared<SyntheticTextDataset>(n - n / 5, 1000, 10, seed);
     c.valid = std::make_shared<SyntheticTextDataset>(n / 5, 1000, 10, seed + 1);
     std::vector<std::string> tokens{"<pad>", "<unk>"};
@@ -59,7 +78,7 @@ Corpus load_corpus(const CommandLine& cli, std::uint64_t seed, const std::shared
   }
   EMBER_CHECK(cli.given("valid"), ValueError, "text_classifier: --train needs --valid FILE as well");
   auto options = [&](const std::string& path) {
-    auto o = data::TextDatasetOptions(path);
+    auto o = data::TextDatasetOptions(path).header(cli.flag("header"));
     if (max_len > 0) o.max_length(max_len);
     return o;
   };
@@ -67,11 +86,12 @@ Corpus load_corpus(const CommandLine& cli, std::uint64_t seed, const std::shared
   if (resume_vocab) {
     train_options.vocab(resume_vocab).labels(resume_labels);
   } else {
-    auto vocab_options = data::VocabOptions().min_freq(cli.integer("min-freq", 1, 1 << 30));
-    if (const auto max_vocab = cli.integer("max-vocab", 0, 1 << 30); max_vocab > 0) vocab_options.max_size(max_vocab);
+    auto vocab_options = data::VocabOptions().min_freq(cli.integer("min-freq", option_range::kMinFreq));
+    if (const auto max_vocab = cli.integer("max-vocab", option_range::kMaxVocab); max_vocab > 0) vocab_options.max_size(max_vocab);
     train_options.vocab_options(vocab_options);
   }
   auto train = std::make_shared<data::TextDataset>(train_options);
+  if (report) warn_about_labels(*train);
   c.vocab = train->vocab();
   c.labels = train->labels();
   c.train = train;
@@ -115,17 +135,38 @@ nlohmann::ordered_json to_json(const EpochMetrics& m) {
           {"examples_per_second", m.examples_per_second}};
 }
 
-int train(const CommandLine& cli) {
-  const auto seed = static_cast<std::uint64_t>(cli.integer("seed", 0, INT64_MAX));
+// state.json: epochs done, the generator's state and one metrics entry per completed epoch, every
+// field type- and range-checked. Sets the generator; returns the epochs done.
+std::int64_t read_saved_state(const std::string& path, std::vector<EpochMetrics>& history) {
+  const nlohmann::json j = parse_json(read_file(path), path);
+  const JsonFields state(j, path);
+  const std::int64_t epochs_done = state.integer("epochs_done", {0, option_range::kEpochs.max});
+  const nlohmann::json& entries = state.array("history");
+  EMBER_CHECK(static_cast<std::int64_t>(entries.size()) == epochs_done, IoError,
+              "{}: \"history\" has {} entries; expected one per epoch done ({})", path, entries.size(), epochs_done);
+  constexpr NumberRange kNonNegative{0.0, std::numeric_limits<double>::max()}, kFraction{0.0, 1.0};
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const JsonFields m(entries[i], fmt::format("{} \"history\"[{}]", path, i));
+    const auto epoch = static_cast<std::int64_t>(i) + 1;  // entries are epochs 1, 2, ... in order
+    history.push_back({m.integer("epoch", {epoch, epoch}), m.number("train_loss", kNonNegative),
+                       m.number("train_acc", kFraction), m.number("valid_loss", kNonNegative),
+                       m.number("valid_acc", kFraction), m.number("seconds", kNonNegative),
+                       m.number("examples_per_second", kNonNegative)});
+  }
+  try {
+    default_generator().set_state(state.string("generator"));
+  } catch (const ValueError& e) {
+    throw IoError(fmt::format("{}: \"generator\": {}", path, e.what()));
+  }
+  return epochs_done;
+}
+
+int train(const CommandLine& given_options) {
+  CommandLine cli = given_options;  // resuming adopts the checkpoint's options into this copy
   const bool is_distributed = distributed::is_initialized();
   const bool main_rank = !is_distributed || distributed::rank() == 0;  // prints, evaluates, writes files
-  if (const auto threads = cli.integer("threads", 0, 1024); threads > 0) set_num_threads(static_cast<int>(threads));
+  if (const auto threads = cli.integer("threads", option_range::kThreads); threads > 0) set_num_threads(static_cast<int>(threads));
   else if (is_distributed) set_num_threads(std::max(1, get_num_threads() / distributed::local_world_size()));  // share the cores
-  const std::int64_t epochs = cli.integer("epochs", 1, 100000);
-  const std::int64_t batch_size = cli.integer("batch-size", 1, 1 << 20);
-  const double lr = cli.number("lr", 1e-12, 10.0);
-  EMBER_CHECK(!cli.flag("freeze") || cli.given("pretrained"), ValueError,
-              "text_classifier: --freeze needs --pretrained FILE");
 
   // The checkpoint path is checked and locked before anything else is read or trained.
   std::unique_ptr<CheckpointClaim> claim;
@@ -138,25 +179,46 @@ int train(const CommandLine& cli) {
     claim = claim_checkpoint(cli.str("checkpoint"), use);
   }
 
-  // Resuming: the checkpoint's vocabulary, labels and model configuration win.
+  // Resuming: the checkpoint's vocabulary, labels, model configuration and training options win;
+  // a flag that contradicts them is refused before anything is trained.
   std::string resume_from;
+  SavedConfig saved;
   std::shared_ptr<const data::Vocab> resume_vocab;
   std::vector<std::string> resume_labels;
   if (cli.given("resume")) {
     resume_from = checkpoint_to_read(cli.str("resume"));
+    saved = read_saved_config(resume_from + "/config.json");
+    cli.adopt_checkpoint_options(resumed_options(saved), cli.str("resume"), resume_from + "/config.json");
     resume_vocab = std::make_shared<data::Vocab>(read_json_strings(resume_from + "/vocab.json"));
     resume_labels = read_json_strings(resume_from + "/labels.json");
   }
-  const Corpus corpus = load_corpus(cli, seed, resume_vocab, resume_labels);
+  const auto seed = static_cast<std::uint64_t>(cli.integer("seed", option_range::kSeed));
+  const std::int64_t epochs = cli.integer("epochs", option_range::kEpochs);
+  const std::int64_t batch_size = cli.integer("batch-size", option_range::kBatchSize);
+  const double lr = cli.number("lr", option_range::kLr);
+  EMBER_CHECK(!cli.flag("freeze") || cli.given("pretrained"), ValueError,
+              "text_classifier: --freeze needs --pretrained FILE");
+  const Corpus corpus = load_corpus(cli, seed, resume_vocab, resume_labels, main_rank);
   const std::int64_t pad_index = corpus.vocab->pad_index();
   TextClassifierConfig config = config_from_cli(cli, corpus.vocab->size(), static_cast<std::int64_t>(corpus.labels.size()));
   config.padding_idx = pad_index;
+  if (!resume_from.empty()) {
+    // Checked before the model is built: its sizes must be those of the checkpoint's files.
+    EMBER_CHECK(config.vocab_size == saved.model.vocab_size && config.num_classes == saved.model.num_classes &&
+                    config.padding_idx == saved.model.padding_idx,
+                IoError,
+                "checkpoint {}: vocab.json has {} tokens (pad index {}) and labels.json {} labels; config.json "
+                "expects {} (pad index {}) and {}",
+                cli.str("resume"), config.vocab_size, config.padding_idx, config.num_classes, saved.model.vocab_size,
+                saved.model.padding_idx, saved.model.num_classes);
+    check_config_fits(config, resume_from + "/model.safetensors", resume_from + "/config.json");
+  }
 
   data::PretrainedVectors vectors;
   if (cli.given("pretrained") && resume_from.empty()) {
     vectors = load_pretrained(cli.str("pretrained"), *corpus.vocab);
     if (main_rank) fmt::print("pretrained vectors: {}\n", vectors.report.summary());
-    EMBER_CHECK(!cli.given("embedding-dim") || cli.integer("embedding-dim", 1, 1 << 16) == vectors.weight.size(1),
+    EMBER_CHECK(!cli.given("embedding-dim") || cli.integer("embedding-dim", option_range::kEmbeddingDim) == vectors.weight.size(1),
                 ValueError, "text_classifier: --embedding-dim {} does not match the {}-dimensional vectors of {}",
                 cli.str("embedding-dim"), vectors.weight.size(1), cli.str("pretrained"));
     config.embedding_dim = vectors.weight.size(1);
@@ -168,21 +230,8 @@ int train(const CommandLine& cli) {
     model->embedding->weight.copy_(vectors.weight);  // the pad row stays zero: the loader zeroes it
     if (cli.flag("freeze")) model->embedding->weight.requires_grad_(false);
   }
-  if (!resume_from.empty()) {
-    // A frozen embedding has no optimizer state: freeze it again, as the checkpoint's run did.
-    bool frozen = false;
-    try {
-      const auto saved = nlohmann::json::parse(read_file(resume_from + "/config.json"));
-      frozen = saved.contains("options") && saved["options"].value("freeze", std::string("false")) == "true";
-    } catch (const nlohmann::json::exception& e) {
-      throw IoError(fmt::format("checkpoint {}: config.json is malformed: {}", cli.str("resume"), e.what()));
-    }
-    EMBER_CHECK(!cli.given("freeze") || cli.flag("freeze") == frozen, ValueError,
-                "text_classifier: --freeze is given but checkpoint {} was trained with the embedding {}; resume "
-                "without --freeze",
-                cli.str("resume"), frozen ? "frozen" : "trainable");
-    if (frozen) model->embedding->weight.requires_grad_(false);
-  }
+  // A frozen embedding has no optimizer state: freeze it again, as the checkpoint's run did.
+  if (!resume_from.empty() && saved.frozen) model->embedding->weight.requires_grad_(false);
   SparseDenseOptimizers optimizers = make_optimizers(*model, lr);
   std::int64_t start_epoch = 0;
   std::vector<EpochMetrics> history;
@@ -190,12 +239,7 @@ int train(const CommandLine& cli) {
     model->load(resume_from + "/model.safetensors");
     if (optimizers.dense) optimizers.dense->load(resume_from + "/optimizer_dense");
     if (optimizers.sparse) optimizers.sparse->load(resume_from + "/optimizer_sparse");
-    const auto state = parse_json(read_file(resume_from + "/state.json"), resume_from + "/state.json");
-    start_epoch = state.at("epochs_done");
-    default_generator().set_state(state.at("generator"));
-    for (const auto& m : state.at("history"))
-      history.push_back({m.at("epoch"), m.at("train_loss"), m.at("train_acc"), m.at("valid_loss"), m.at("valid_acc"),
-                         m.at("seconds"), m.at("examples_per_second")});
+    start_epoch = read_saved_state(resume_from + "/state.json", history);
   }
 
   // Every rank starts from rank 0's weights (a no-op without --resume/--pretrained: same seed).

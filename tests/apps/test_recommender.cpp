@@ -213,10 +213,13 @@ TEST_CASE("recommender reports bad input with one clear message and a non-zero e
   fails_with({"recommend", "--checkpoint", checkpoint, "--user", "u1"},
              checkpoint + "/config.json is corrupted (checksum");
   with_dim("1e30");
-  fails_with({"recommend", "--checkpoint", checkpoint, "--user", "u1"}, "config.json \"dim\" is 1e+30; expected an integer");
+  fails_with({"recommend", "--checkpoint", checkpoint, "--user", "u1"}, "config.json: \"dim\" is 1e+30; expected an integer in [1, 100000]");
   with_dim("-4");
-  fails_with({"recommend", "--checkpoint", checkpoint, "--user", "u1"}, "config.json \"dim\" is -4; expected 1 to 100000");
+  fails_with({"recommend", "--checkpoint", checkpoint, "--user", "u1"}, "config.json: \"dim\" is -4; expected an integer in [1, 100000]");
   with_dim("18446744073709551615");
   fails_with({"recommend", "--checkpoint", checkpoint, "--user", "u1"},
-             "config.json \"dim\" is 18446744073709551615; expected 1 to 100000");
+             "config.json: \"dim\" is 18446744073709551615; expected an integer in [1, 100000]");
+  // In range, but more factors than model.safetensors holds: refused before the tables are allocated.
+  with_dim("100000");
+  fails_with({"recommend", "--checkpoint", checkpoint, "--user", "u1"}, "but model.safetensors holds only");
 }

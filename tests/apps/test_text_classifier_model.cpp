@@ -2,6 +2,7 @@
 // count, and a tape with one node per fused layer.
 #include <catch2/catch.hpp>
 
+#include "apps/text_classifier/common.h"
 #include "apps/text_classifier/model.h"
 #include "autograd/engine.h"
 #include "nn/functional.h"
@@ -49,4 +50,25 @@ TEST_CASE("text_classifier model: one tape entry per fused layer", "[apps]") {
     INFO(name);
     CHECK(p.grad().defined());
   }
+}
+
+TEST_CASE("text_classifier model: parameter_count, which bounds a checkpoint's config.json, counts the model",
+          "[apps]") {
+  // The count a reader checks against model.safetensors before building anything must be the
+  // model's own, for every shape option.
+  for (const bool bidirectional : {false, true}) {
+    for (const std::int64_t layers : {1, 3}) {
+      apps::TextClassifierConfig config;
+      config.vocab_size = 37;
+      config.num_classes = 5;
+      config.embedding_dim = 6;
+      config.hidden_dim = 4;
+      config.num_layers = layers;
+      config.bidirectional = bidirectional;
+      apps::TextClassifier model(config);
+      INFO("layers " << layers << " bidirectional " << bidirectional);
+      CHECK(apps::parameter_count(config) == model.num_parameters());
+    }
+  }
+  CHECK(apps::parameter_count(apps::TextClassifierConfig{}) == 163586);  // PyTorch's count, as above
 }

@@ -175,3 +175,21 @@ TEST_CASE("pretrained: word2vec binary files, and truncated or oversized ones", 
                         Contains("load_word2vec_binary: ") && Contains(message));
   }
 }
+
+TEST_CASE("pretrained: a UTF-8 byte order mark at the start of a file is not part of the first word", "[data]") {
+  testing::TempDir dir;
+  const std::string bom = "\xEF\xBB\xBF";
+  const auto glove = data::load_glove(dir.write("bom_glove.txt", bom + "the 1 2\ncat 3 4\n"));
+  CHECK(glove.tokens == std::vector<std::string>{"the", "cat"});
+  testing::require_equal(glove.weight, rows({1, 2, 3, 4}, 2, 2));
+  const auto text = data::load_word2vec_text(dir.write("bom_w2v.txt", bom + "2 2\nthe 1 2\ncat 3 4\n"));
+  CHECK(text.tokens == std::vector<std::string>{"the", "cat"});
+  testing::require_equal(text.weight, rows({1, 2, 3, 4}, 2, 2));
+  std::string binary = bom + "1 2\nthe ";
+  const float values[2] = {1.5f, -2.0f};
+  binary.append(reinterpret_cast<const char*>(values), sizeof values);
+  binary += "\n";
+  const auto bin = data::load_word2vec_binary(dir.write("bom.bin", binary));
+  CHECK(bin.tokens == std::vector<std::string>{"the"});
+  testing::require_equal(bin.weight, rows({1.5, -2.0}, 1, 2));
+}

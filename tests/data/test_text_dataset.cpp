@@ -7,6 +7,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <numeric>
+
 using Catch::Contains;
 using ember::testing::TempDir;
 using namespace ember::data;
@@ -52,6 +55,27 @@ TEST_CASE("TextDataset label order: sorted, numeric when integers, or first seen
   TextDataset dataset{TextDatasetOptions(numeric)};
   CHECK(dataset.labels() == Tokens{"1", "2", "10"});
   CHECK(dataset.get(0).label == 2);
+}
+
+TEST_CASE("TextDataset label order: integer labels of equal value are ordered by bytes whatever the file order",
+          "[data]") {
+  TempDir dir;
+  // "1" and "01" are both 1; "-3" sorts first by value. Every file order gives the same mapping.
+  const std::vector<std::string> lines = {"1\ta\n", "01\tb\n", "2\tc\n", "-3\td\n", "001\te\n", "1\tf\n"};
+  std::vector<std::size_t> order(lines.size());
+  std::iota(order.begin(), order.end(), 0);
+  int files = 0;
+  do {
+    std::string content;
+    for (std::size_t i : order) content += lines[i];
+    TextDataset dataset{TextDatasetOptions(dir.write("ints.tsv", content))};
+    INFO(content);
+    REQUIRE(dataset.labels() == Tokens{"-3", "001", "01", "1", "2"});
+    // Examples per label, in that order.
+    CHECK(dataset.label_counts() == Indices{1, 1, 1, 2, 1});
+    ++files;
+  } while (std::next_permutation(order.begin(), order.end()) && files < 120);
+  CHECK(files == 120);
 }
 
 TEST_CASE("TextDataset with a fixed label set and a given vocabulary (validation data)",

@@ -112,3 +112,9 @@ TEST_CASE("Vocab load errors name the file", "[data]") {
                       Contains("other.json is not an ember vocabulary"));
   REQUIRE_THROWS_AS(Vocab::load(dir.write("other.json", R"({"tokens": []})")), ember::IoError);
 }
+
+TEST_CASE("Vocab::load: a UTF-8 byte order mark before the JSON is skipped", "[data]") {
+  ember::testing::TempDir dir;
+  const Vocab vocab = Vocab::load(dir.write("bom.json", "\xEF\xBB\xBF[\"<pad>\", \"<unk>\", \"the\"]"));
+  CHECK(vocab.tokens() == Tokens{"<pad>", "<unk>", "the"});
+}

@@ -7,6 +7,8 @@
 
 #include "tests/reliability/app_runner.h"
 
+#include "apps/common/checkpoint.h"
+
 #include "core/safetensors.h"
 
 #include <fmt/format.h>
@@ -30,13 +32,6 @@ std::vector<std::string> train_args(const std::string& checkpoint, int epochs, b
   return args;
 }
 
-// The FNV-1a hash the checkpoint writer records in checksums.json.
-std::string fnv1a64(const std::string& bytes) {
-  std::uint64_t hash = 14695981039346656037ull;
-  for (unsigned char c : bytes) hash = (hash ^ c) * 1099511628211ull;
-  return fmt::format("{:016x}", hash);
-}
-
 // Sets `tensor_name`[row, col] (or every row's `col` when row < 0, skipping row 0) of the
 // checkpoint's model to `value`, then re-seals checksums.json so that the damage is not refused
 // as corruption: these tests are about what training does with the values.
@@ -56,13 +51,7 @@ void damage_weight(const std::string& dir, const std::string& tensor_name, std::
   }
   REQUIRE(found);
   ember::save_safetensors(path, file.tensors, file.metadata);
-  nlohmann::ordered_json sums = nlohmann::ordered_json::parse(read_text(dir + "/checksums.json"));
-  for (auto& [name, entry] : sums.items()) {
-    const std::string bytes = read_text(dir + "/" + name);
-    entry["bytes"] = bytes.size();
-    entry["fnv1a64"] = fnv1a64(bytes);
-  }
-  std::ofstream(dir + "/checksums.json", std::ios::trunc) << sums.dump(2);
+  ember::apps::seal_checkpoint(dir);
 }
 
 }  // namespace
