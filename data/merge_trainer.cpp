@@ -50,6 +50,19 @@ std::vector<std::string> initial_symbols(std::string_view word, const std::strin
   return symbols;
 }
 
+std::vector<std::string> initial_alphabet(const WordCounts& words, const std::string& continuing_prefix,
+                                          const std::string& end_of_word_suffix) {
+  std::unordered_map<std::string, bool> seen;
+  std::vector<std::string> alphabet;
+  for (const auto& [word, count] : words) {
+    for (auto& symbol : initial_symbols(word, continuing_prefix, end_of_word_suffix)) {
+      if (seen.emplace(symbol, true).second) alphabet.push_back(std::move(symbol));
+    }
+  }
+  std::sort(alphabet.begin(), alphabet.end());
+  return alphabet;
+}
+
 std::string merged_symbol(const std::string& left, const std::string& right,
                           const std::string& continuing_prefix) {
   const bool prefixed = right.compare(0, continuing_prefix.size(), continuing_prefix) == 0;

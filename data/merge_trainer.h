@@ -67,6 +67,10 @@ struct MergeResult {
 std::vector<std::string> initial_symbols(std::string_view word, const std::string& continuing_prefix,
                                          const std::string& end_of_word_suffix);
 
+// Every distinct initial symbol of `words`, in byte order (MergeResult::alphabet without merging).
+std::vector<std::string> initial_alphabet(const WordCounts& words, const std::string& continuing_prefix,
+                                          const std::string& end_of_word_suffix);
+
 // What merging `left` and `right` makes: left + right without its continuing prefix.
 std::string merged_symbol(const std::string& left, const std::string& right,
                           const std::string& continuing_prefix);

@@ -48,9 +48,7 @@ WordPiece WordPiece::train(const WordCounts& words, std::int64_t vocab_size, Wor
   std::vector<std::string> tokens = {kPad, kUnk, kCls, kSep};
   const auto specials = static_cast<std::int64_t>(tokens.size());
   // The alphabet is known only after the words are split; the merge budget is what remains.
-  MergeResult alphabet_only =
-      learn_merges(words, MergeTrainerOptions().continuing_prefix(kPrefix).max_new_symbols(0));
-  const auto characters = static_cast<std::int64_t>(alphabet_only.alphabet.size());
+  const auto characters = static_cast<std::int64_t>(initial_alphabet(words, kPrefix, "").size());
   EMBER_CHECK(vocab_size >= specials + characters, ValueError,
               "WordPiece::train: vocab_size={} cannot hold the {} special tokens and the {} "
               "character forms of the corpus; expected >= {}",
