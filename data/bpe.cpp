@@ -3,7 +3,6 @@
 #include "data/bpe.h"
 
 #include "core/error.h"
-#include "core/parallel.h"
 #include "data/utf8.h"
 
 
@@ -166,24 +165,8 @@ std::vector<std::string> Bpe::tokenize(std::string_view text) const {
 }
 
 std::vector<std::vector<std::int64_t>> Bpe::encode_lines(const std::vector<std::string>& lines) const {
-  std::vector<std::vector<std::int64_t>> encoded(lines.size());
-  parallel_for(0, static_cast<std::int64_t>(lines.size()), 256, [&](std::int64_t begin, std::int64_t end) {
-    // Word frequencies are Zipfian: most words of a chunk were already seen in it.
-    std::unordered_map<std::string, std::vector<std::int64_t>> cache;
-    for (std::int64_t i = begin; i < end; ++i) {
-      auto& ids = encoded[i];
-      for (auto& word : normalize_words(lines[i], options_.normalizer())) {
-        auto it = cache.find(word);
-        if (it == cache.end()) {
-          std::vector<std::int64_t> pieces;
-          encode_word(word, pieces);
-          it = cache.emplace(std::move(word), std::move(pieces)).first;
-        }
-        ids.insert(ids.end(), it->second.begin(), it->second.end());
-      }
-    }
-  });
-  return encoded;
+  return encode_lines_cached(lines, options_.normalizer(),
+                             [this](std::string_view word, std::vector<std::int64_t>& ids) { encode_word(word, ids); });
 }
 
 std::string Bpe::decode(const std::vector<std::int64_t>& ids) const {

@@ -63,8 +63,8 @@ class Bpe {
   // the normalised words of x joined by single spaces (always with byte_fallback). Throws
   // IndexError for an id outside [0, size()).
   std::string decode(const std::vector<std::int64_t>& ids) const;
-  // One id sequence per line, lines split among ember's threads (set_num_threads); each thread
-  // caches the pieces of the words it has seen. The result does not depend on the thread count.
+  // One id sequence per line, encoded on ember's threads (encode_lines_cached); the result does
+  // not depend on the thread count.
   std::vector<std::vector<std::int64_t>> encode_lines(const std::vector<std::string>& lines) const;
 
   std::int64_t size() const { return static_cast<std::int64_t>(tokens_.size()); }
@@ -87,7 +87,6 @@ class Bpe {
   };
 
   void encode_word(std::string_view word, std::vector<std::int64_t>& ids) const;
-  void append_word_ids(const std::string& word, std::vector<std::int64_t>& ids) const;
 
   BpeOptions options_;
   std::vector<std::string> tokens_;

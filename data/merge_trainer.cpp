@@ -3,6 +3,7 @@
 #include "data/merge_trainer.h"
 
 #include "core/error.h"
+#include "core/parallel.h"
 #include "data/tokenizer.h"
 #include "data/utf8.h"
 
@@ -34,6 +35,29 @@ WordCounts WordCounter::counts() const {
   WordCounts sorted(counts_.begin(), counts_.end());
   std::sort(sorted.begin(), sorted.end());
   return sorted;
+}
+
+std::vector<std::vector<std::int64_t>> encode_lines_cached(const std::vector<std::string>& lines,
+                                                           const NormalizerOptions& normalizer,
+                                                           const EncodeWord& encode_word) {
+  std::vector<std::vector<std::int64_t>> encoded(lines.size());
+  parallel_for(0, static_cast<std::int64_t>(lines.size()), 256, [&](std::int64_t begin, std::int64_t end) {
+    // Word frequencies are Zipfian: most words of a chunk were already seen in it.
+    std::unordered_map<std::string, std::vector<std::int64_t>> cache;
+    for (std::int64_t i = begin; i < end; ++i) {
+      auto& ids = encoded[i];
+      for (auto& word : normalize_words(lines[i], normalizer)) {
+        auto it = cache.find(word);
+        if (it == cache.end()) {
+          std::vector<std::int64_t> pieces;
+          encode_word(word, pieces);
+          it = cache.emplace(std::move(word), std::move(pieces)).first;
+        }
+        ids.insert(ids.end(), it->second.begin(), it->second.end());
+      }
+    }
+  });
+  return encoded;
 }
 
 std::vector<std::string> initial_symbols(std::string_view word, const std::string& continuing_prefix,

@@ -5,6 +5,7 @@
 #include "core/arg.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -40,6 +41,15 @@ class WordCounter {
 };
 
 using WordCounts = std::vector<std::pair<std::string, std::int64_t>>;
+
+// Batch encoding shared by both tokenizers: the lines are split among ember's threads
+// (set_num_threads), and each thread caches the ids of the words it has encoded, so
+// `encode_word(word, ids)` (which appends) runs once per distinct word per thread. The result is
+// the same for any thread count.
+using EncodeWord = std::function<void(std::string_view, std::vector<std::int64_t>&)>;
+std::vector<std::vector<std::int64_t>> encode_lines_cached(const std::vector<std::string>& lines,
+                                                           const NormalizerOptions& normalizer,
+                                                           const EncodeWord& encode_word);
 
 struct MergeTrainerOptions {
   /// Spelling of every symbol that does not start its word (WordPiece: "##"). Default: "".

@@ -145,6 +145,11 @@ std::vector<std::int64_t> WordPiece::encode(std::string_view text) const {
   return ids;
 }
 
+std::vector<std::vector<std::int64_t>> WordPiece::encode_lines(const std::vector<std::string>& lines) const {
+  return encode_lines_cached(lines, options_.normalizer(),
+                             [this](std::string_view word, std::vector<std::int64_t>& ids) { encode_word(word, ids); });
+}
+
 std::vector<std::string> WordPiece::tokenize(std::string_view text) const {
   std::vector<std::string> pieces;
   for (const auto id : encode(text)) pieces.push_back(tokens_[id]);

@@ -62,6 +62,9 @@ class WordPiece {
   // normalised words of x joined by single spaces when every word is covered. Throws IndexError
   // for an id outside [0, size()).
   std::string decode(const std::vector<std::int64_t>& ids) const;
+  // One id sequence per line, encoded on ember's threads (encode_lines_cached); the result does
+  // not depend on the thread count.
+  std::vector<std::vector<std::int64_t>> encode_lines(const std::vector<std::string>& lines) const;
 
   std::int64_t size() const { return static_cast<std::int64_t>(tokens_.size()); }
   const std::vector<std::string>& tokens() const { return tokens_; }

@@ -3,6 +3,7 @@
 #include "data/wordpiece.h"
 
 #include "core/error.h"
+#include "core/tensor.h"
 #include "golden.h"
 #include "temp_dir.h"
 
@@ -173,4 +174,22 @@ TEST_CASE("WordPiece save reports a failed write", "[data]") {
   REQUIRE_THROWS_WITH(wordpiece.save("/dev/full"), Contains("writing /dev/full failed"));
   ember::testing::TempDir dir;
   REQUIRE_THROWS_WITH(wordpiece.save(dir.path("no/such/dir/vocab.txt")), Contains("cannot open"));
+}
+
+TEST_CASE("WordPiece encode_lines equals encode line by line for every thread count", "[data]") {
+  const WordPiece wordpiece = golden_vocab(ember::testing::load_golden("wordpiece"));
+  std::vector<std::string> lines;
+  const nlohmann::json golden = ember::testing::load_golden("wordpiece");
+  for (int repeat = 0; repeat < 60; ++repeat) {
+    for (const auto& c : golden.at("cases")) lines.push_back(c.at("text").get<std::string>().substr(0, repeat));
+  }
+  std::vector<Ids> expected;
+  for (const auto& line : lines) expected.push_back(wordpiece.encode(line));
+  const int threads_before = ember::get_num_threads();
+  for (int threads : {1, 2, 3, 4}) {
+    ember::set_num_threads(threads);
+    INFO("threads " << threads);
+    CHECK(wordpiece.encode_lines(lines) == expected);
+  }
+  ember::set_num_threads(threads_before);
 }
