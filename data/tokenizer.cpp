@@ -59,6 +59,10 @@ char32_t to_lower(char32_t c) {
 }
 
 std::vector<std::string> basic_english_tokenize(std::string_view text) {
+  return split_words(text, true, true);
+}
+
+std::vector<std::string> split_words(std::string_view text, bool lowercase, bool split_punctuation) {
   std::vector<std::string> tokens;
   std::string word;
   const auto end_word = [&] {
@@ -68,12 +72,14 @@ std::vector<std::string> basic_english_tokenize(std::string_view text) {
   std::size_t length = 0;
   for (std::size_t pos = 0; pos < text.size(); pos += length) {
     const char32_t c = utf8::decode(text, pos, length);
-    switch (classify(c)) {
+    CharClass kind = classify(c);
+    if (kind == CharClass::kPunctuation && !split_punctuation) kind = CharClass::kLetter;
+    switch (kind) {
       case CharClass::kLetter:
         if (c == utf8::kInvalid) {
           word += text[pos];
         } else {
-          utf8::append(word, to_lower(c));
+          utf8::append(word, lowercase ? to_lower(c) : c);
         }
         break;
       case CharClass::kSpace:

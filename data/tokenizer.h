@@ -25,6 +25,11 @@ using Tokenizer = std::function<std::vector<std::string>(std::string_view)>;
 // - Invalid UTF-8 bytes are kept as letters, unchanged (TextDataset rejects them earlier).
 std::vector<std::string> basic_english_tokenize(std::string_view text);
 
+// basic_english_tokenize with its two steps as options (the subword tokenizers' pre-tokenizer):
+// split_words(text, true, true) == basic_english_tokenize(text). Without `lowercase` the case is
+// kept; without `split_punctuation` punctuation marks are letters (only whitespace separates).
+std::vector<std::string> split_words(std::string_view text, bool lowercase, bool split_punctuation);
+
 // One token per codepoint, unchanged (no lowercasing; spaces are tokens too):
 // "Hé!" -> ["H", "é", "!"]. An invalid UTF-8 byte becomes a one-byte token.
 std::vector<std::string> char_tokenize(std::string_view text);

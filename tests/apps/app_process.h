@@ -52,8 +52,10 @@ class Scratch {
   std::filesystem::path path_;
 };
 
-// Runs `app` with `args` (each passed as one argument, shell-quoted).
-inline Result run(const std::string& app, const std::vector<std::string>& args) {
+// Runs `app` with `args` (each passed as one argument, shell-quoted), standard input read from
+// `stdin_path`, standard output captured or, when `stdout_path` is given, sent there.
+inline Result run(const std::string& app, const std::vector<std::string>& args,
+                  const std::string& stdin_path = "/dev/null", const std::string& stdout_path = "") {
   Scratch scratch;
   std::string command = std::string(EMBER_APPS_DIR) + "/" + app;
   for (const std::string& arg : args) {
@@ -61,7 +63,8 @@ inline Result run(const std::string& app, const std::vector<std::string>& args) 
     for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
     command += " " + quoted + "'";
   }
-  command += " 2>'" + scratch.path("stderr") + "' < /dev/null";
+  command += " 2>'" + scratch.path("stderr") + "' < '" + stdin_path + "'";
+  if (!stdout_path.empty()) command += " > '" + stdout_path + "'";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) throw std::runtime_error("popen failed: " + command);
   Result result;
