@@ -17,7 +17,7 @@ namespace {
 
 // Eight independent partial sums, so the compiler can vectorise without reassociating floats.
 template <typename T>
-T dot(const T* a, const T* b, std::int64_t n) {
+[[gnu::always_inline]] inline T dot(const T* a, const T* b, std::int64_t n) {
   T partial[8] = {};
   std::int64_t j = 0;
   for (; j + 8 <= n; j += 8)
@@ -28,7 +28,7 @@ T dot(const T* a, const T* b, std::int64_t n) {
 }
 
 template <typename T>
-void axpy(T alpha, const T* x, T* y, std::int64_t n) {
+[[gnu::always_inline]] inline void axpy(T alpha, const T* x, T* y, std::int64_t n) {
   for (std::int64_t j = 0; j < n; ++j) y[j] += alpha * x[j];
 }
 
@@ -36,13 +36,13 @@ void axpy(T alpha, const T* x, T* y, std::int64_t n) {
 double neg_log_sigmoid(double s) { return std::max(-s, 0.0) + std::log1p(std::exp(-std::abs(s))); }
 
 template <typename T>
-T sigmoid(T s) {
+[[gnu::always_inline]] inline T sigmoid(T s) {
   return T(1) / (T(1) + std::exp(-s));
 }
 
 // h = mean of the non-empty context rows of one example; returns how many there were.
 template <typename T>
-std::int64_t context_mean(const T* u, const std::int64_t* context, std::int64_t C, std::int64_t D, T* h) {
+[[gnu::always_inline]] inline std::int64_t context_mean(const T* u, const std::int64_t* context, std::int64_t C, std::int64_t D, T* h) {
   std::fill(h, h + D, T(0));
   std::int64_t n = 0;
   for (std::int64_t c = 0; c < C; ++c) {
@@ -53,6 +53,61 @@ std::int64_t context_mean(const T* u, const std::int64_t* context, std::int64_t 
   if (n > 1)
     for (std::int64_t j = 0; j < D; ++j) h[j] /= T(n);
   return n;
+}
+
+
+// word2vec's update over `count` examples (see the header). Always inlined into the ISA-specific
+// entry points below, so each gets its own vectorised copy of the dot products and axpys.
+template <typename T>
+[[gnu::always_inline]] inline double sgd_examples(T* u, T* v, const std::int64_t* ctx, const std::int64_t* tgt,
+                                                  std::int64_t count, std::int64_t C, std::int64_t T1, std::int64_t D,
+                                                  T lr) {
+  double loss = 0;
+  std::vector<T> h(static_cast<std::size_t>(D)), e(static_cast<std::size_t>(D));
+  for (std::int64_t b = 0; b < count; ++b) {
+    const std::int64_t* context = ctx + b * C;
+    // Skip-gram reads its one input row in place; CBOW averages into h.
+    const T* hidden = h.data();
+    if (C == 1) {
+      if (context[0] < 0) continue;
+      hidden = u + context[0] * D;
+    } else if (context_mean(u, context, C, D, h.data()) == 0) {
+      continue;  // no context: nothing to predict from (the C tool skips these too)
+    }
+    std::fill(e.begin(), e.end(), T(0));
+    for (std::int64_t t = 0; t < T1; ++t) {
+      T* row = v + tgt[b * T1 + t] * D;
+      const T s = dot(hidden, row, D);
+      const T sig = sigmoid(s);
+      const T label = t == 0 ? T(1) : T(0);
+      // -log sigma(s) for the word, -log(1 - sigma(s)) for the noise; clamped, never inf.
+      loss += -std::log(std::max(t == 0 ? sig : T(1) - sig, T(1e-30)));
+      const T g = lr * (label - sig);
+      axpy(g, row, e.data(), D);  // e uses v_t before its update
+      axpy(g, hidden, row, D);
+    }
+    for (std::int64_t c = 0; c < C; ++c)
+      if (context[c] >= 0) axpy(T(1), e.data(), u + context[c] * D, D);
+  }
+  return loss;
+}
+
+#if defined(__x86_64__)
+// The same loop with 256-bit vectors and FMA, picked at run time when the CPU has them.
+[[gnu::target("avx2,fma")]] double sgd_float_avx2(float* u, float* v, const std::int64_t* ctx, const std::int64_t* tgt,
+                                                  std::int64_t count, std::int64_t C, std::int64_t T1, std::int64_t D,
+                                                  double lr) {
+  return sgd_examples(u, v, ctx, tgt, count, C, T1, D, float(lr));
+}
+#endif
+
+double sgd_float(float* u, float* v, const std::int64_t* ctx, const std::int64_t* tgt, std::int64_t count,
+                 std::int64_t C, std::int64_t T1, std::int64_t D, double lr) {
+#if defined(__x86_64__)
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (avx2) return sgd_float_avx2(u, v, ctx, tgt, count, C, T1, D, lr);
+#endif
+  return sgd_examples(u, v, ctx, tgt, count, C, T1, D, float(lr));
 }
 
 }  // namespace
@@ -155,38 +210,11 @@ double negative_sampling_sgd_(const Tensor& input_weight, const Tensor& output_w
     EMBER_CHECK(tgt[i] >= 0 && tgt[i] < V_out, IndexError, "{}: target {} at flat position {} is out of range "
                 "[0, {})", op, tgt[i], i, V_out);
 
-  double loss = 0;
-  detail::dispatch_floating(input_weight.dtype(), op, [&]<typename T>() {
-    T* u = input_weight.data_ptr<T>();
-    T* v = output_weight.data_ptr<T>();
-    std::vector<T> h(static_cast<std::size_t>(D)), e(static_cast<std::size_t>(D));
-    for (std::int64_t b = 0; b < count; ++b) {
-      const std::int64_t* context = ctx + b * C;
-      // Skip-gram reads its one input row in place; CBOW averages into h.
-      const T* hidden = h.data();
-      if (C == 1) {
-        if (context[0] < 0) continue;
-        hidden = u + context[0] * D;
-      } else if (context_mean(u, context, C, D, h.data()) == 0) {
-        continue;  // no context: nothing to predict from (the C tool skips these too)
-      }
-      std::fill(e.begin(), e.end(), T(0));
-      for (std::int64_t t = 0; t < T1; ++t) {
-        T* row = v + tgt[b * T1 + t] * D;
-        const T s = dot(hidden, row, D);
-        const T label = t == 0 ? T(1) : T(0);
-        const T sig = sigmoid(s);
-        // -log sigma(s) for the positive, -log(1 - sigma(s)) for the noise; clamped, never inf.
-        loss += -std::log(std::max(double(t == 0 ? sig : T(1) - sig), 1e-30));
-        const T g = T(lr) * (label - sig);
-        axpy(g, row, e.data(), D);
-        axpy(g, hidden, row, D);
-      }
-      for (std::int64_t c = 0; c < C; ++c)
-        if (context[c] >= 0) axpy(T(1), e.data(), u + context[c] * D, D);
-    }
+  if (input_weight.dtype() == kFloat32)
+    return sgd_float(input_weight.data_ptr<float>(), output_weight.data_ptr<float>(), ctx, tgt, count, C, T1, D, lr);
+  return detail::dispatch_floating(input_weight.dtype(), op, [&]<typename T>() {
+    return sgd_examples(input_weight.data_ptr<T>(), output_weight.data_ptr<T>(), ctx, tgt, count, C, T1, D, T(lr));
   });
-  return loss;
 }
 
 }  // namespace ember::kernels

@@ -19,7 +19,7 @@
 namespace ember::apps::word2vec {
 namespace {
 
-constexpr std::int64_t kNoiseTableSize = 10'000'000;  // fastText's size; the C tool uses 1e8
+constexpr std::uint32_t kNoiseScale = 0x7FFFFFFF;      // the noise table's total, 2^31 - 1 (gensim's)
 constexpr std::size_t kMaxSentence = 10'000;          // gensim's cut for long lines
 constexpr std::int64_t kBatchRows = 4096;              // examples per kernel call
 constexpr std::int64_t kWordsPerRefresh = 10'000;      // how often the shared count and lr are refreshed
@@ -31,19 +31,20 @@ struct Lcg {
   double uniform() { return static_cast<double>((next() >> 16) & 0xFFFF) / 65536.0; }  // [0, 1)
 };
 
-// P_n(w) proportional to count(w)^0.75: each word fills a run of the table as long as its share.
-std::vector<std::int32_t> noise_table(const Vocabulary& vocab) {
-  std::vector<std::int32_t> table(static_cast<std::size_t>(kNoiseTableSize));
+// P_n(w) proportional to count(w)^0.75, as a cumulative table (gensim's cum_table): a draw
+// x in [0, total) picks the first word whose running sum exceeds x. V entries, so it stays in
+// cache, where word2vec's 10^8-entry table costs a cache miss per noise word.
+std::vector<std::uint32_t> noise_table(const Vocabulary& vocab) {
   double total = 0;
   for (std::int64_t c : vocab.counts) total += std::pow(static_cast<double>(c), 0.75);
-  std::int64_t word = 0;
-  double filled = std::pow(static_cast<double>(vocab.counts[0]), 0.75) / total;
-  for (std::int64_t i = 0; i < kNoiseTableSize; ++i) {
-    table[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(word);
-    if (static_cast<double>(i + 1) / kNoiseTableSize > filled && word + 1 < vocab.size())
-      filled += std::pow(static_cast<double>(vocab.counts[static_cast<std::size_t>(++word)]), 0.75) / total;
+  std::vector<std::uint32_t> cumulative(vocab.counts.size());
+  double running = 0;
+  for (std::size_t w = 0; w < cumulative.size(); ++w) {
+    running += std::pow(static_cast<double>(vocab.counts[w]), 0.75);
+    cumulative[w] = static_cast<std::uint32_t>(std::llround(running / total * kNoiseScale));
   }
-  return table;
+  cumulative.back() = kNoiseScale;
+  return cumulative;
 }
 
 // Probability of keeping one occurrence: (sqrt(c / (s N)) + 1) (s N) / c, capped at 1, as in the
@@ -63,7 +64,7 @@ std::vector<double> keep_probabilities(const Vocabulary& vocab, double sample) {
 struct Shared {
   const Vocabulary& vocab;
   const TrainOptions& options;
-  std::vector<std::int32_t> noise;
+  std::vector<std::uint32_t> noise;  // cumulative
   std::vector<double> keep;
   Tensor input, output;
   std::atomic<std::int64_t> words_done{0};
@@ -191,8 +192,10 @@ void Worker::add_example(std::int32_t target) {
   for (std::int64_t k = 1; k <= K; ++k) {
     std::int32_t noise = target;
     // A draw of the word itself is drawn again (fastText's rule; the C tool drops it), at most 10 times.
-    for (int tries = 0; noise == target && tries < 10; ++tries)
-      noise = s_.noise[static_cast<std::size_t>((rng_.next() >> 16) % std::uint64_t(kNoiseTableSize))];
+    for (int tries = 0; noise == target && tries < 10; ++tries) {
+      const auto x = static_cast<std::uint32_t>((rng_.next() >> 16) % kNoiseScale);
+      noise = static_cast<std::int32_t>(std::upper_bound(s_.noise.begin(), s_.noise.end(), x) - s_.noise.begin());
+    }
     tgt[k] = noise;
   }
   if (++rows_ == kBatchRows) flush();
