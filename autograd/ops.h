@@ -153,3 +153,4 @@ Tensor operator|(const Tensor& a, const Tensor& b);
 Tensor operator~(const Tensor& x);
 
 }  // namespace ember
+#include "autograd/ops_word2vec.h"
