@@ -107,3 +107,5 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 
 }  // namespace ember
+
+#include "autograd/ops_activation.h"  // gelu, silu, softplus, leaky_relu, elu
