@@ -109,3 +109,4 @@ Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 }  // namespace ember
 
 #include "autograd/ops_activation.h"  // gelu, silu, softplus, leaky_relu, elu
+#include "autograd/ops_norm.h"        // layer_norm
