@@ -111,3 +111,4 @@ Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 #include "autograd/ops_activation.h"  // gelu, silu, softplus, leaky_relu, elu
 #include "autograd/ops_norm.h"        // layer_norm
 #include "autograd/ops_gru.h"         // gru_layer
+#include "autograd/ops_rnn.h"         // rnn_layer

@@ -3,10 +3,9 @@
 #include "autograd/ops_gru.h"
 
 #include "autograd/function.h"
-#include "autograd/recurrent_checks.h"
+#include "autograd/recurrent_layer.h"
 #include "core/kernels.h"
 #include "core/kernels_gru.h"
-#include "core/kernels_recurrent.h"
 
 #include <vector>
 
@@ -49,31 +48,25 @@ GRULayerOutput gru_layer(const Tensor& x, const Tensor& h0, const Tensor& w_ih, 
                          const Tensor& b_ih, const Tensor& b_hh, const Tensor& lengths, bool reverse) {
   detail::check_recurrent_layer_inputs("gru", 3, x, h0, w_ih, w_hh, b_ih, b_hh, lengths);
   const std::int64_t T = x.size(0), B = x.size(1), H = w_hh.size(1);
-  const kernels::recurrent::Slots slots{T, reverse};
   const DType dtype = x.dtype();
   const bool recording = autograd::any_requires_grad({x, h0, w_ih, w_hh, b_ih, b_hh});
 
   // Every buffer of the call is allocated here, once; the step loop allocates nothing.
-  std::vector<std::int64_t> lengths_vec = lengths.defined() ? lengths.to_vector<std::int64_t>()
-                                                           : std::vector<std::int64_t>();
+  detail::RecurrentStates states = detail::make_recurrent_states(x, h0, H, lengths, reverse);
   const kernels::GRUForward f{.x = x.contiguous(),  // a copy only for a transposed (batch-first) view
                               .w_ih = w_ih,
                               .w_hh = w_hh,
                               .b_ih = b_ih,
                               .b_hh = b_hh,
-                              .lengths = lengths_vec.empty() ? nullptr : lengths_vec.data(),
+                              .lengths = states.lengths_data(),
                               .reverse = reverse,
                               .gates = empty({T, B, 3 * H}, dtype),
                               .gh = empty({recording ? T : 1, B, 3 * H}, dtype),
-                              .hs = empty({T + 1, B, H}, dtype),
-                              .y = lengths.defined() ? empty({T, B, H}, dtype) : Tensor()};
-  Tensor h_init = kernels::select(f.hs, 0, slots.initial());
-  if (h0.defined()) kernels::copy_into(h_init, h0);
-  else h_init.zero_();
+                              .hs = states.hs,
+                              .y = states.y};
   kernels::gru_forward(f);
 
-  Tensor output = f.y.defined() ? f.y : kernels::narrow(f.hs, 0, slots.first_output(), T);
-  Tensor h_n = kernels::select(f.hs, 0, slots.final());
+  Tensor output = states.output(reverse), h_n = states.h_n(reverse);
   if (!recording) return {output, h_n};
   GRUSaved saved{.x = autograd::SavedTensor(f.x, "gru"),
                  .w_ih = autograd::SavedTensor(w_ih, "gru"),
@@ -81,7 +74,7 @@ GRULayerOutput gru_layer(const Tensor& x, const Tensor& h0, const Tensor& w_ih, 
                  .gates = autograd::SavedTensor(f.gates, "gru"),
                  .gh = autograd::SavedTensor(f.gh, "gru"),
                  .hs = autograd::SavedTensor(f.hs, "gru"),
-                 .lengths = std::move(lengths_vec),
+                 .lengths = std::move(states.lengths),
                  .reverse = reverse};
   std::vector<Tensor> outs = autograd::record_multi(
       "gru", {output, h_n}, {x, h0, w_ih, w_hh, b_ih, b_hh},

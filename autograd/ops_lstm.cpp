@@ -5,7 +5,7 @@
 
 #include "autograd/function.h"
 #include "autograd/lstm_cell.h"
-#include "autograd/recurrent_checks.h"
+#include "autograd/recurrent_layer.h"
 #include "core/dispatch.h"
 #include "core/kernels.h"
 #include "core/kernels_recurrent.h"

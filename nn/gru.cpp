@@ -8,17 +8,7 @@
 namespace ember::nn {
 namespace {
 
-detail::RecurrentConfig config_of(const GRUOptions& o) {
-  return {.module = "GRU",
-          .gate_count = 3,
-          .input_size = o.input_size(),
-          .hidden_size = o.hidden_size(),
-          .num_layers = o.num_layers(),
-          .bias = o.bias(),
-          .batch_first = o.batch_first(),
-          .dropout = o.dropout(),
-          .bidirectional = o.bidirectional()};
-}
+detail::RecurrentConfig config_of(const GRUOptions& o) { return detail::recurrent_config("GRU", 3, o); }
 
 }  // namespace
 

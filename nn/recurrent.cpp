@@ -3,7 +3,7 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
-#include "autograd/recurrent_checks.h"
+#include "autograd/recurrent_layer.h"
 #include "nn/embedding.h"
 #include "nn/functional.h"
 

@@ -22,6 +22,20 @@ struct RecurrentConfig {
   std::int64_t directions() const { return bidirectional ? 2 : 1; }
 };
 
+// The config of a GRUOptions or RNNOptions (the same fields under the same names).
+template <typename Options>
+RecurrentConfig recurrent_config(const char* module, std::int64_t gate_count, const Options& o) {
+  return {.module = module,
+          .gate_count = gate_count,
+          .input_size = o.input_size(),
+          .hidden_size = o.hidden_size(),
+          .num_layers = o.num_layers(),
+          .bias = o.bias(),
+          .batch_first = o.batch_first(),
+          .dropout = o.dropout(),
+          .bidirectional = o.bidirectional()};
+}
+
 // Validates the options (ValueError naming the value) and warns, as PyTorch does, about dropout
 // with a single layer.
 void check_recurrent_options(const RecurrentConfig& c);

@@ -65,4 +65,17 @@ void check_recurrent_golden_case(const nlohmann::json& c, DType dtype, std::shar
   CHECK(checked == c.at("params").size());
 }
 
+// Every case of tests/data/golden/<topic>.json in `dtype`; make_module(options json) builds the
+// module, forward(module, input, h0, lengths) returns (output, h_n).
+template <typename MakeModule, typename Forward>
+void check_recurrent_golden(const std::string& topic, std::size_t min_cases, DType dtype, MakeModule make_module,
+                            Forward forward) {
+  const nlohmann::json doc = load_golden(topic);
+  REQUIRE(doc.at("cases").size() >= min_cases);
+  for (const auto& c : doc.at("cases")) {
+    INFO("case: " << c.at("name").get<std::string>() << ", " << dtype_name(dtype));
+    check_recurrent_golden_case(c, dtype, make_module(c.at("options")), forward);
+  }
+}
+
 }  // namespace ember::testing

@@ -22,17 +22,11 @@ std::shared_ptr<nn::GRU> gru_from_options(const nlohmann::json& o) {
 }
 
 void check_golden(DType dtype) {
-  const nlohmann::json doc = testing::load_golden("gru");
-  REQUIRE(doc.at("cases").size() >= 10);
-  for (const auto& c : doc.at("cases")) {
-    INFO("case: " << c.at("name").get<std::string>() << ", " << dtype_name(dtype));
-    testing::check_recurrent_golden_case(
-        c, dtype, gru_from_options(c.at("options")),
-        [](nn::GRU& gru, const Tensor& x, const Tensor& h0, const Tensor& lengths) {
-          const nn::GRUOutput out = gru.forward(x, h0, lengths);
-          return std::pair{out.output, out.h_n};
-        });
-  }
+  testing::check_recurrent_golden("gru", 10, dtype, gru_from_options,
+                                  [](nn::GRU& m, const Tensor& x, const Tensor& h0, const Tensor& lengths) {
+                                    const nn::GRUOutput out = m.forward(x, h0, lengths);
+                                    return std::pair{out.output, out.h_n};
+                                  });
 }
 
 Tensor leaf64(const Shape& shape) { return randn(shape, kFloat64).requires_grad_(); }

@@ -1,5 +1,8 @@
-// The checks of autograd/recurrent_checks.h.
-#include "autograd/recurrent_checks.h"
+// The checks of autograd/recurrent_layer.h.
+#include "autograd/recurrent_layer.h"
+
+#include "core/kernels.h"
+#include "core/kernels_recurrent.h"
 
 #include <vector>
 
@@ -47,6 +50,27 @@ void check_recurrent_layer_inputs(const char* op, std::int64_t gate_count, const
   EMBER_CHECK(!h0.defined() || h0.shape() == state, ShapeError, "{}: h0 has shape {}; expected {}", op,
               shape_str(h0.shape()), shape_str(state));
   if (lengths.defined()) check_lengths(op, lengths, x.size(1), x.size(0));
+}
+
+RecurrentStates make_recurrent_states(const Tensor& x, const Tensor& h0, std::int64_t H, const Tensor& lengths,
+                                      bool reverse) {
+  const std::int64_t T = x.size(0), B = x.size(1);
+  RecurrentStates s{.hs = empty({T + 1, B, H}, x.dtype()),
+                    .y = lengths.defined() ? empty({T, B, H}, x.dtype()) : Tensor(),
+                    .lengths = lengths.defined() ? lengths.to_vector<std::int64_t>() : std::vector<std::int64_t>()};
+  Tensor h_init = kernels::select(s.hs, 0, kernels::recurrent::Slots{T, reverse}.initial());
+  if (h0.defined()) kernels::copy_into(h_init, h0);
+  else h_init.zero_();
+  return s;
+}
+
+Tensor RecurrentStates::output(bool reverse) const {
+  const std::int64_t T = hs.size(0) - 1;
+  return y.defined() ? y : kernels::narrow(hs, 0, kernels::recurrent::Slots{T, reverse}.first_output(), T);
+}
+
+Tensor RecurrentStates::h_n(bool reverse) const {
+  return kernels::select(hs, 0, kernels::recurrent::Slots{hs.size(0) - 1, reverse}.final());
 }
 
 }  // namespace ember::detail
