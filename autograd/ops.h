@@ -153,4 +153,9 @@ Tensor operator|(const Tensor& a, const Tensor& b);
 Tensor operator~(const Tensor& x);
 
 }  // namespace ember
-#include "autograd/ops_word2vec.h"
+
+#include "autograd/ops_activation.h"  // gelu, silu, softplus, leaky_relu, elu
+#include "autograd/ops_norm.h"        // layer_norm
+#include "autograd/ops_gru.h"         // gru_layer
+#include "autograd/ops_rnn.h"         // rnn_layer
+#include "autograd/ops_word2vec.h"    // negative_sampling_loss

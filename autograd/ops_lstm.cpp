@@ -5,8 +5,10 @@
 
 #include "autograd/function.h"
 #include "autograd/lstm_cell.h"
+#include "autograd/recurrent_layer.h"
 #include "core/dispatch.h"
 #include "core/kernels.h"
+#include "core/kernels_recurrent.h"
 #include "core/parallel.h"
 
 #include <algorithm>
@@ -16,31 +18,21 @@
 namespace ember {
 namespace {
 
-// Sequences are independent, so the recurrence splits by batch rows: with several threads each
-// takes a block of rows through every step (its own GEMMs and cell loops), and the threads meet
-// once per layer call instead of twice per step. Below about this many multiply-adds of recurrent
-// products per call, one thread does it all.
-constexpr std::int64_t kMinParallelWork = std::int64_t{1} << 18;
+// The state-buffer layout, row blocks and bias sums shared with the GRU and RNN kernels.
+using kernels::recurrent::column_sums;
+using kernels::recurrent::is_valid;
+using kernels::recurrent::rows_of;
+using kernels::recurrent::Slots;
 
-// The grain (rows per thread at least) of the batch split for T steps of B rows and H units.
+// The batch split (core/kernels_recurrent.h): an LSTM step has 4H gate rows per hidden unit.
 std::int64_t batch_grain(std::int64_t T, std::int64_t B, std::int64_t H) {
-  return T * B * 4 * H * H < kMinParallelWork ? B : 8;
-}
-
-// Rows [b0, b1) of slot `index` of a [slots, B, F] buffer: a contiguous [b1 - b0, F] block.
-Tensor rows_of(const Tensor& buffer, std::int64_t index, std::int64_t b0, std::int64_t b1) {
-  return kernels::narrow(kernels::select(buffer, 0, index), 0, b0, b1 - b0);
+  return kernels::recurrent::batch_grain(T, B, 4 * H, H);
 }
 
 // Sizes of one layer call: T steps, B sequences, I input features, H hidden units.
 struct Dims {
   std::int64_t T, B, I, H;
 };
-
-// Whether row b is a real token at step t (always, without lengths).
-inline bool is_valid(const std::int64_t* lengths, std::int64_t b, std::int64_t t) {
-  return lengths == nullptr || t < lengths[b];
-}
 
 // The cell loops for this CPU: float uses the AVX-512 build, else the AVX2+FMA one, where the CPU
 // has them.
@@ -118,20 +110,6 @@ struct BackwardStep {
   }
 };
 
-// Slots of the [T+1, B, H] state buffers: the forward direction reads slot t and writes t+1
-// (slot 0 = h0); the reverse direction reads t+1 and writes t (slot T = h0). Either way the
-// outputs are one contiguous block of T slots and so are the "previous states" of all steps.
-struct Slots {
-  std::int64_t T;
-  bool reverse;
-  std::int64_t prev(std::int64_t t) const { return reverse ? t + 1 : t; }
-  std::int64_t next(std::int64_t t) const { return reverse ? t : t + 1; }
-  std::int64_t initial() const { return reverse ? T : 0; }
-  std::int64_t final() const { return reverse ? 0 : T; }
-  std::int64_t first_output() const { return reverse ? 0 : 1; }
-  std::int64_t first_prev() const { return reverse ? 1 : 0; }
-};
-
 void check_inputs(const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& w_ih, const Tensor& w_hh,
                   const Tensor& b_ih, const Tensor& b_hh, const Tensor& lengths) {
   EMBER_CHECK(x.defined() && w_ih.defined() && w_hh.defined(), ValueError,
@@ -160,16 +138,7 @@ void check_inputs(const Tensor& x, const Tensor& h0, const Tensor& c0, const Ten
   for (const Tensor* s : {&h0, &c0})
     EMBER_CHECK(!s->defined() || s->shape() == state, ShapeError, "lstm: an initial state has shape {}; expected {}",
                 shape_str(s->shape()), shape_str(state));
-  if (!lengths.defined()) return;
-  EMBER_CHECK((lengths.dtype() == kInt64 || lengths.dtype() == kInt32), TypeError, "lstm: lengths is {} {}; expected int64 [{}]",
-              dtype_name(lengths.dtype()), shape_str(lengths.shape()), x.size(1));
-  EMBER_CHECK(lengths.shape() == Shape{x.size(1)}, ShapeError, "lstm: lengths is {} {}; expected int64 [{}]",
-              dtype_name(lengths.dtype()), shape_str(lengths.shape()), x.size(1));
-  const std::vector<std::int64_t> values = lengths.to_vector<std::int64_t>();
-  for (std::size_t b = 0; b < values.size(); ++b)
-    EMBER_CHECK(values[b] >= 1 && values[b] <= x.size(0), ValueError,
-                "lstm: lengths[{}] = {} is out of range; expected 1 <= length <= {} (the sequence length)", b,
-                values[b], x.size(0));
+  if (lengths.defined()) detail::check_lengths("lstm", lengths, x.size(1), x.size(0));
 }
 
 // What backward needs, saved at the end of forward.
@@ -182,20 +151,6 @@ struct LayerSaved {
   Dims d;
   bool reverse;
 };
-
-// Column sums of a (rows, n) matrix, accumulated in double: the bias gradient.
-Tensor column_sums(const Tensor& m, std::int64_t rows, std::int64_t n) {
-  Tensor out = empty({n}, m.dtype());
-  detail::dispatch_floating(m.dtype(), "lstm", [&]<typename T>() {
-    std::vector<double> acc(static_cast<std::size_t>(n), 0.0);
-    const T* p = m.data_ptr<T>();
-    for (std::int64_t r = 0; r < rows; ++r)
-      for (std::int64_t j = 0; j < n; ++j) acc[j] += p[r * n + j];
-    T* o = out.data_ptr<T>();
-    for (std::int64_t j = 0; j < n; ++j) o[j] = static_cast<T>(acc[j]);
-  });
-  return out;
-}
 
 // BPTT for one layer and direction. Phases: (1) walk the steps backwards: fused kernel for
 // dgates, one GEMM dh_{t-1} = dgates_t W_hh, by blocks of rows; (2) one GEMM each over all T*B rows for dx, dW_ih and
@@ -264,7 +219,7 @@ autograd::Grads lstm_layer_backward(const LayerSaved& s, const std::vector<Tenso
 
   // Phase 3: b_ih and b_hh enter the gates the same way, so both get the column sums.
   if (autograd::needs_grad(5) || autograd::needs_grad(6)) {
-    const Tensor db = column_sums(dgates_2d, T * B, 4 * H);
+    const Tensor db = column_sums(dgates_2d);
     if (autograd::needs_grad(5)) grads[5] = db;
     if (autograd::needs_grad(6)) grads[6] = autograd::needs_grad(5) ? kernels::clone(db) : db;
   }

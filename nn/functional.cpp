@@ -3,6 +3,7 @@
 #include "nn/functional.h"
 
 #include "autograd/ops.h"
+#include "autograd/ops_activation.h"
 #include "core/dispatch.h"
 
 #include <optional>
@@ -65,6 +66,15 @@ Tensor dropout(const Tensor& x, double p, bool training) {
 Tensor relu(const Tensor& x) { return ember::relu(x); }
 Tensor tanh(const Tensor& x) { return ember::tanh(x); }
 Tensor sigmoid(const Tensor& x) { return ember::sigmoid(x); }
+Tensor gelu(const Tensor& x, const GELUFuncOptions& options) { return ember::gelu(x, options.approximate()); }
+Tensor silu(const Tensor& x) { return ember::silu(x); }
+Tensor softplus(const Tensor& x, const SoftplusFuncOptions& options) {
+  return ember::softplus(x, options.beta(), options.threshold());
+}
+Tensor leaky_relu(const Tensor& x, const LeakyReLUFuncOptions& options) {
+  return ember::leaky_relu(x, options.negative_slope());
+}
+Tensor elu(const Tensor& x, const ELUFuncOptions& options) { return ember::elu(x, options.alpha()); }
 Tensor softmax(const Tensor& x, std::int64_t dim) { return ember::softmax(x, dim); }
 Tensor log_softmax(const Tensor& x, std::int64_t dim) { return ember::log_softmax(x, dim); }
 

@@ -7,6 +7,7 @@
 
 #include "autograd/ops_nn.h"
 #include "core/tensor.h"
+#include "nn/activation_options.h"
 #include "nn/loss_options.h"
 
 #include <cstdint>
@@ -33,6 +34,12 @@ Tensor dropout(const Tensor& x, double p, bool training);
 Tensor relu(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
+// gelu, silu, softplus, leaky_relu, elu: one fused node each (autograd/ops_activation.h).
+Tensor gelu(const Tensor& x, const GELUFuncOptions& options = GELUFuncOptions());
+Tensor silu(const Tensor& x);
+Tensor softplus(const Tensor& x, const SoftplusFuncOptions& options = SoftplusFuncOptions());
+Tensor leaky_relu(const Tensor& x, const LeakyReLUFuncOptions& options = LeakyReLUFuncOptions());
+Tensor elu(const Tensor& x, const ELUFuncOptions& options = ELUFuncOptions());
 Tensor softmax(const Tensor& x, std::int64_t dim);
 Tensor log_softmax(const Tensor& x, std::int64_t dim);  // stable: the row max is subtracted first
 

@@ -24,3 +24,17 @@ def encode(t):
     if t.dtype == torch.bool:
         data = [int(v) for v in data]
     return {"shape": list(t.shape), "dtype": DTYPES[t.dtype], "data": [encode_value(v) for v in data]}
+
+
+def write_golden(topic, cases, seed, format_version=1):
+    """Writes tests/data/golden/<topic>.json with the standard header and prints where."""
+    import json
+    import os
+
+    doc = {"format_version": format_version, "torch_version": torch.__version__, "seed": seed, "cases": cases}
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    path = os.path.join(root, "tests", "data", "golden", f"{topic}.json")
+    with open(path, "w") as f:
+        json.dump(doc, f, separators=(",", ":"))
+        f.write("\n")
+    print(f"wrote {path}: {len(cases)} cases")

@@ -5,6 +5,7 @@
 #include "testing.h"
 
 #include "autograd/ops.h"
+#include "autograd/ops_activation.h"
 #include "core/kernels.h"
 #include "nn/activation.h"
 #include "nn/functional.h"
@@ -80,4 +81,42 @@ TEST_CASE("ReLU and Tanh modules forward to the functions; printing like PyTorch
   REQUIRE(nn::to_string(nn::Dropout()) == "Dropout(p=0.5, inplace=False)");
   REQUIRE(nn::to_string(nn::Dropout(nn::DropoutOptions(0.0))) == "Dropout(p=0.0, inplace=False)");
   REQUIRE(nn::to_string(nn::Dropout(0.1)) == "Dropout(p=0.1, inplace=False)");
+}
+
+TEST_CASE("Sigmoid, SiLU, GELU, Softplus, LeakyReLU, ELU modules forward to the ops with their options",
+          "[nn]") {
+  const Tensor x = tensor({-30.0, -2.0, -0.5, 0.0, 0.5, 2.0, 30.0});
+  require_equal(nn::Sigmoid().forward(x), sigmoid(x));
+  require_equal(nn::SiLU().forward(x), silu(x));
+  require_equal(nn::GELU().forward(x), gelu(x, "none"));
+  require_equal(nn::GELU(nn::GELUOptions().approximate("tanh")).forward(x), gelu(x, "tanh"));
+  require_equal(F::gelu(x, F::GELUFuncOptions().approximate("tanh")), gelu(x, "tanh"));
+  require_equal(nn::Softplus(nn::SoftplusOptions().beta(2.0).threshold(5.0)).forward(x), softplus(x, 2.0, 5.0));
+  require_equal(F::softplus(x), softplus(x, 1.0, 20.0));
+  require_equal(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)).forward(x), leaky_relu(x, 0.2));
+  require_equal(F::leaky_relu(x), leaky_relu(x, 0.01));
+  require_equal(nn::ELU(nn::ELUOptions().alpha(0.5)).forward(x), elu(x, 0.5));
+  require_equal(F::elu(x), elu(x, 1.0));
+  require_equal(F::silu(x), silu(x));
+  // Two hand-computed values: leaky_relu(-2) = -0.4 at slope 0.2; elu(-0.5) = 0.5 (e^-0.5 - 1).
+  CHECK(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)).forward(x).to_vector<float>()[1] ==
+        Approx(-0.4f));
+  CHECK(nn::ELU(nn::ELUOptions().alpha(0.5)).forward(x).to_vector<float>()[2] == Approx(0.5 * std::expm1(-0.5)));
+}
+
+TEST_CASE("activation modules print like PyTorch and refuse bad options on construction", "[nn]") {
+  REQUIRE(nn::to_string(nn::Sigmoid()) == "Sigmoid()");
+  REQUIRE(nn::to_string(nn::SiLU()) == "SiLU()");
+  REQUIRE(nn::to_string(nn::GELU()) == "GELU(approximate='none')");
+  REQUIRE(nn::to_string(nn::GELU(nn::GELUOptions().approximate("tanh"))) == "GELU(approximate='tanh')");
+  REQUIRE(nn::to_string(nn::Softplus()) == "Softplus(beta=1, threshold=20)");
+  REQUIRE(nn::to_string(nn::Softplus(nn::SoftplusOptions().beta(0.5))) == "Softplus(beta=0.5, threshold=20)");
+  REQUIRE(nn::to_string(nn::LeakyReLU()) == "LeakyReLU(negative_slope=0.01)");
+  REQUIRE(nn::to_string(nn::ELU()) == "ELU(alpha=1.0)");
+  REQUIRE(nn::to_string(nn::ELU(nn::ELUOptions().alpha(0.5))) == "ELU(alpha=0.5)");
+  REQUIRE_THROWS_WITH(nn::GELU(nn::GELUOptions().approximate("fast")),
+                      Contains("gelu: approximate = 'fast'; expected 'none' or 'tanh'"));
+  REQUIRE_THROWS_WITH(nn::Softplus(nn::SoftplusOptions().beta(0.0)), Contains("softplus: beta = 0"));
+  REQUIRE_THROWS_AS(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(INFINITY)), ValueError);
+  REQUIRE_THROWS_AS(nn::ELU(nn::ELUOptions().alpha(std::nan(""))), ValueError);
 }
