@@ -57,7 +57,7 @@ RNNLayerOutput rnn_layer(const Tensor& x, const Tensor& h0, const Tensor& w_ih, 
 
   // Every buffer of the call is allocated here, once; the step loop allocates nothing.
   detail::RecurrentStates states = detail::make_recurrent_states(x, h0, H, lengths, reverse);
-  const kernels::RNNForward f{.x = x.contiguous(),  // a copy only for a transposed (batch-first) view
+  const kernels::RNNForward f{.x = kernels::contiguous(x),  // a copy only for a transposed (batch-first) view
                               .w_ih = w_ih,
                               .w_hh = w_hh,
                               .b_ih = b_ih,

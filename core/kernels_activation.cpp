@@ -3,6 +3,7 @@
 #include "core/kernels_activation.h"
 
 #include "core/dispatch.h"
+#include "core/kernels.h"
 #include "core/parallel.h"
 
 #include <cmath>
@@ -17,7 +18,7 @@ template <typename F>
 Tensor map_forward(const Tensor& x, const char* op, F f) {
   check_defined(x, op, "x");
   return detail::dispatch_floating(x.dtype(), op, [&]<typename T>() {
-    const Tensor in = x.contiguous();
+    const Tensor in = kernels::contiguous(x);
     Tensor out = empty(x.shape(), x.dtype());
     const T* xp = in.data_ptr<T>();
     T* yp = out.data_ptr<T>();
@@ -37,7 +38,7 @@ Tensor map_backward(const Tensor& dy, const Tensor& x, const char* op, F df) {
               "{}: gradient is {} {} but the input is {} {}; expected the same shape and dtype", op,
               dtype_name(dy.dtype()), shape_str(dy.shape()), dtype_name(x.dtype()), shape_str(x.shape()));
   return detail::dispatch_floating(x.dtype(), op, [&]<typename T>() {
-    const Tensor in = x.contiguous(), grad = dy.contiguous();
+    const Tensor in = kernels::contiguous(x), grad = kernels::contiguous(dy);
     Tensor out = empty(x.shape(), x.dtype());
     const T *xp = in.data_ptr<T>(), *gp = grad.data_ptr<T>();
     T* dxp = out.data_ptr<T>();

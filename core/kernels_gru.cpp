@@ -113,7 +113,7 @@ struct BackwardStep {
 
 template <typename T>
 std::vector<T> bias_or_zeros(const Tensor& b, std::int64_t n) {
-  return b.defined() ? b.contiguous().to_vector<T>() : std::vector<T>(static_cast<std::size_t>(n), T(0));
+  return b.defined() ? kernels::contiguous(b).to_vector<T>() : std::vector<T>(static_cast<std::size_t>(n), T(0));
 }
 
 }  // namespace
@@ -152,7 +152,7 @@ GRUGrads gru_backward(const GRUBackward& a) {
   const Slots slots{T, a.reverse};
   const DType dtype = a.x.dtype();
   Tensor dgi = empty({T, B, 3 * H}, dtype), dgh = empty({T, B, 3 * H}, dtype);
-  const Tensor dy = a.dy.defined() ? a.dy.contiguous() : Tensor();
+  const Tensor dy = a.dy.defined() ? kernels::contiguous(a.dy) : Tensor();
 
   // Phase 1: the recurrence, last processed step first, each block of rows on its own.
   detail::dispatch_floating(dtype, "gru", [&]<typename T_>() {

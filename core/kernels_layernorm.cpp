@@ -4,6 +4,7 @@
 #include "core/kernels_layernorm.h"
 
 #include "core/dispatch.h"
+#include "core/kernels.h"
 #include "core/parallel.h"
 
 #include <algorithm>
@@ -60,8 +61,8 @@ LayerNormForward layer_norm_forward(const Tensor& x, std::int64_t row_size, cons
   EMBER_INTERNAL_ASSERT(C > 0 && N * C == x.numel());
   LayerNormForward out{empty(x.shape(), x.dtype()), empty({N}, kFloat64), empty({N}, kFloat64)};
   detail::dispatch_floating(x.dtype(), "layer_norm", [&]<typename T>() {
-    const Tensor xc = x.contiguous();
-    const Tensor w = weight.defined() ? weight.contiguous() : Tensor(), b = bias.defined() ? bias.contiguous() : Tensor();
+    const Tensor xc = kernels::contiguous(x);
+    const Tensor w = weight.defined() ? kernels::contiguous(weight) : Tensor(), b = bias.defined() ? kernels::contiguous(bias) : Tensor();
     const T* xp = xc.data_ptr<T>();
     const T* wp = w.defined() ? w.data_ptr<T>() : nullptr;
     const T* bp = b.defined() ? b.data_ptr<T>() : nullptr;
@@ -81,8 +82,8 @@ LayerNormGrads layer_norm_backward(const Tensor& dy, const Tensor& x, const Tens
   LayerNormGrads grads;
   if (want_dx) grads.dx = empty(x.shape(), x.dtype());
   detail::dispatch_floating(x.dtype(), "layer_norm", [&]<typename T>() {
-    const Tensor dyc = dy.contiguous(), xc = x.contiguous();
-    const Tensor w = weight.defined() ? weight.contiguous() : Tensor();
+    const Tensor dyc = kernels::contiguous(dy), xc = kernels::contiguous(x);
+    const Tensor w = weight.defined() ? kernels::contiguous(weight) : Tensor();
     const T *dyp = dyc.data_ptr<T>(), *xp = xc.data_ptr<T>();
     const double *mp = mean.data_ptr<double>(), *rp = rstd.data_ptr<double>();
     const T* wp = w.defined() ? w.data_ptr<T>() : nullptr;

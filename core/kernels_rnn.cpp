@@ -86,7 +86,7 @@ void rnn_forward(const RNNForward& f) {
   detail::dispatch_floating(f.x.dtype(), "rnn", [&]<typename T_>() {
     std::vector<T_> bias(static_cast<std::size_t>(H), T_(0));
     if (f.b_ih.defined()) {
-      const std::vector<T_> bi = f.b_ih.contiguous().to_vector<T_>(), bh = f.b_hh.contiguous().to_vector<T_>();
+      const std::vector<T_> bi = kernels::contiguous(f.b_ih).to_vector<T_>(), bh = kernels::contiguous(f.b_hh).to_vector<T_>();
       for (std::size_t j = 0; j < bias.size(); ++j) bias[j] = bi[j] + bh[j];
     }
     parallel_for(0, B, recurrent::batch_grain(T, B, H, H), [&](std::int64_t b0, std::int64_t b1) {
@@ -114,7 +114,7 @@ RNNGrads rnn_backward(const RNNBackward& a) {
   const Slots slots{T, a.reverse};
   const DType dtype = a.x.dtype();
   Tensor dpre = empty({T, B, H}, dtype);
-  const Tensor dy = a.dy.defined() ? a.dy.contiguous() : Tensor();
+  const Tensor dy = a.dy.defined() ? kernels::contiguous(a.dy) : Tensor();
 
   // Phase 1: the recurrence, last processed step first, each block of rows on its own.
   detail::dispatch_floating(dtype, "rnn", [&]<typename T_>() {
