@@ -54,7 +54,9 @@ Bpe::Bpe(std::vector<std::string> tokens, Merges merges, BpeOptions options)
     }
   }
   for (std::size_t rank = 0; rank < merges_.size(); ++rank) {
-    const auto& [left, right] = merges_[rank];
+    // Named references, not a structured binding: lambdas may not capture those before clang 16.
+    const std::string& left = merges_[rank].first;
+    const std::string& right = merges_[rank].second;
     const auto part = [&](const std::string& text) {
       const auto it = ids_.find(text);
       EMBER_CHECK(it != ids_.end(), ValueError, "Bpe: merge {} \"{} {}\": \"{}\" is not in the vocabulary",
