@@ -257,6 +257,11 @@ Tensor operator>(const Tensor& a, Scalar b) { const auto [x, s] = with_scalar(a,
 Tensor operator>=(const Tensor& a, Scalar b) { const auto [x, s] = with_scalar(a, b, "ge"); return kernels::ge(x, s); }
 
 // ---- logical ops: bool results, never recorded --------------------------------------------------
+namespace {
+// t as a bool tensor: nonzero is true (t itself when already bool).
+Tensor truth(const Tensor& t) { return t.dtype() == kBool ? t : kernels::ne(t, scalar_tensor(0.0, t.dtype())); }
+}  // namespace
+
 Tensor logical_not(const Tensor& x) {
   check_defined(x, "logical_not");
   return kernels::eq(x, scalar_tensor(0.0, x.dtype()));
@@ -265,17 +270,13 @@ Tensor logical_not(const Tensor& x) {
 Tensor logical_and(const Tensor& a, const Tensor& b) {
   check_defined(a, "logical_and", "a");
   check_defined(b, "logical_and", "b");
-  const Tensor a_true = a.dtype() == kBool ? a : kernels::ne(a, scalar_tensor(0.0, a.dtype()));
-  const Tensor b_true = b.dtype() == kBool ? b : kernels::ne(b, scalar_tensor(0.0, b.dtype()));
-  return kernels::where(a_true, b_true, scalar_tensor(0.0, kBool));
+  return kernels::where(truth(a), truth(b), scalar_tensor(0.0, kBool));
 }
 
 Tensor logical_or(const Tensor& a, const Tensor& b) {
   check_defined(a, "logical_or", "a");
   check_defined(b, "logical_or", "b");
-  const Tensor a_true = a.dtype() == kBool ? a : kernels::ne(a, scalar_tensor(0.0, a.dtype()));
-  const Tensor b_true = b.dtype() == kBool ? b : kernels::ne(b, scalar_tensor(0.0, b.dtype()));
-  return kernels::where(a_true, scalar_tensor(1.0, kBool), b_true);
+  return kernels::where(truth(a), scalar_tensor(1.0, kBool), truth(b));
 }
 
 namespace {
