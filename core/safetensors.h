@@ -26,7 +26,7 @@ void save_safetensors(const std::string& path, const NamedTensorList& tensors,
 
 // Validates the header against the file size before allocating anything: a truncated or
 // corrupted file, or a header claiming more bytes than the file has, is refused with an IoError
-// naming the file. Supported dtypes: F32, F64, I64, BOOL.
+// naming the file. Supported dtypes: F32, F64, I64, I32, BOOL.
 SafetensorsFile load_safetensors(const std::string& path);
 
 }  // namespace ember

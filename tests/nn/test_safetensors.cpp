@@ -136,6 +136,7 @@ TEST_CASE("safetensors: every dtype, 0-d and empty tensors round trip", "[nn]") 
   const NamedTensorList tensors{{"f64", randn({2, 3}, kFloat64)},
                                 {"i64", tensor(std::vector<std::int64_t>{-3, 0, (std::int64_t{1} << 62)}, {3})},
                                 {"flags", kernels::gt(randn({4}), zeros({4}))},
+                                {"i32", kernels::to(tensor(std::vector<std::int64_t>{-2147483648LL, 0, 2147483647LL}, {3}), kInt32)},
                                 {"scalar", scalar_tensor(2.5)},
                                 {"transposed", kernels::transpose(randn({2, 3}), 0, 1)},
                                 {"empty", zeros({5, 0})}};
