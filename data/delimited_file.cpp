@@ -125,6 +125,10 @@ std::string read_file(const std::string& path) {
       EMBER_CHECK(n >= 0, IoError, "cannot read {} (I/O error after {} bytes): {}", path, size, std::strerror(errno));
       if (n == 0) break;
       size += static_cast<std::size_t>(n);
+      EMBER_CHECK(regular || size <= kMaxStreamBytes, IoError, "cannot read {}: it is {} that gave more than {} MiB; "
+                  "expected a file (save the data to a regular file first)", path,
+                  S_ISFIFO(st.st_mode) ? "a FIFO (pipe)" : S_ISSOCK(st.st_mode) ? "a socket" : "a device",
+                  kMaxStreamBytes >> 20);
     }
     content.resize(size);
   } catch (const std::bad_alloc&) {
@@ -139,6 +143,24 @@ std::string read_file(const std::string& path) {
     EMBER_CHECK(!content.empty(), IoError, "{} is {} and gave no data; expected a file", path,
                 S_ISFIFO(st.st_mode) ? "a FIFO (pipe)" : S_ISSOCK(st.st_mode) ? "a socket" : "a device");
   return content;
+}
+
+bool getline_bounded(std::istream& in, std::string& line, const std::string& source, std::int64_t line_number,
+                     std::size_t max_bytes) {
+  line.clear();
+  std::streambuf* buffer = in.rdbuf();
+  for (;;) {
+    const int c = buffer->sbumpc();
+    if (c == std::char_traits<char>::eof()) {
+      in.setstate(line.empty() ? std::ios::eofbit | std::ios::failbit : std::ios::eofbit);
+      return !line.empty();
+    }
+    if (c == '\n') return true;
+    EMBER_CHECK(line.size() < max_bytes, IoError, "{}: line {} is longer than {}; expected text with one record per "
+                "line", source, line_number,
+                max_bytes % (1 << 20) == 0 ? fmt::format("{} MiB", max_bytes >> 20) : fmt::format("{} bytes", max_bytes));
+    line.push_back(static_cast<char>(c));
+  }
 }
 
 FileFormat resolve_format(FileFormat format, const std::string& path) {

@@ -77,6 +77,23 @@ std::int64_t file_bytes(const std::string& path) {
   return error ? 0 : static_cast<std::int64_t>(size);
 }
 
+// Opens a vectors file. Its size bounds what the loader allocates, so it must be a regular file:
+// a FIFO or a device (`/dev/zero`) has no size and may never end.
+std::ifstream open_vectors_file(const char* op, const std::string& path) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  EMBER_CHECK(!error && std::filesystem::exists(status), IoError, "{}: cannot open {}: {}", op, path,
+              error ? error.message() : "no such file");
+  EMBER_CHECK(std::filesystem::is_regular_file(status), IoError, "{}: {} is {}, not a regular file; expected a "
+              "vectors file (save the data to a file first)", op, path,
+              std::filesystem::is_directory(status) ? "a folder"
+              : std::filesystem::is_fifo(status)    ? "a FIFO (pipe)"
+                                                    : "a device or socket");
+  std::ifstream in(path, std::ios::binary);
+  EMBER_CHECK(in.good(), IoError, "{}: cannot open {}", op, path);
+  return in;
+}
+
 // How many vectors of `dim` numbers a file of `bytes` bytes can hold at most, each entry taking
 // at least `entry_bytes(dim)` bytes. A header or a first line that claims more must not make the
 // loader allocate for it: a 20-byte file saying "999999999999 300" would ask for a terabyte.
@@ -204,8 +221,7 @@ class Collector {
 
 PretrainedVectors read_text(Format format, const std::string& path, Collector& collector) {
   const char* op = op_name(format);
-  std::ifstream in(path, std::ios::binary);
-  EMBER_CHECK(in.good(), IoError, "{}: cannot open {}", op, path);
+  std::ifstream in = open_vectors_file(op, path);
   const bool has_header = format == Format::kWord2VecText;
   std::string line;
   std::vector<std::string_view> fields;
@@ -254,8 +270,7 @@ PretrainedVectors read_text(Format format, const std::string& path, Collector& c
 PretrainedVectors read_binary(const std::string& path, Collector& collector) {
   static_assert(std::endian::native == std::endian::little, "word2vec binary files hold little-endian float32");
   const char* op = op_name(Format::kWord2VecBinary);
-  std::ifstream in(path, std::ios::binary);
-  EMBER_CHECK(in.good(), IoError, "{}: cannot open {}", op, path);
+  std::ifstream in = open_vectors_file(op, path);
   std::string line;
   std::vector<std::string_view> fields;
   std::getline(in, line);

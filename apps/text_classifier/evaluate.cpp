@@ -4,6 +4,7 @@
 #include "apps/text_classifier/trainer.h"
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
+#include "data/delimited_file.h"
 #include "data/tokenizer.h"
 
 #include <fmt/format.h>
@@ -51,7 +52,7 @@ int run_predict(const CommandLine& cli, std::istream& in) {
   NoGradGuard no_grad;
   ckpt.model->eval();
   std::string line;
-  while (std::getline(in, line)) {
+  for (std::int64_t line_number = 1; data::getline_bounded(in, line, "standard input", line_number); ++line_number) {
     std::vector<std::int64_t> ids = ckpt.vocab->encode(data::basic_english_tokenize(line));
     if (ckpt.max_len > 0 && static_cast<std::int64_t>(ids.size()) > ckpt.max_len) ids.resize(ckpt.max_len);
     if (ids.empty()) ids.push_back(ckpt.vocab->pad_index());  // an empty line: one pad token

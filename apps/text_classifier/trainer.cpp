@@ -14,6 +14,7 @@
 #include "core/distributed.h"
 #include "core/json_limits.h"
 #include "data/dataloader.h"
+#include "data/delimited_file.h"
 #include "data/distributed_sampler.h"
 #include "data/pretrained.h"
 #include "nn/functional.h"
@@ -107,7 +108,7 @@ data::PretrainedVectors load_pretrained(const std::string& path, const data::Voc
   std::ifstream in(path);
   EMBER_CHECK(in.good(), IoError, "text_classifier: cannot open pretrained vectors {}", path);
   std::string first;
-  std::getline(in, first);
+  data::getline_bounded(in, first, path, 1);
   std::istringstream fields(first);
   std::string a, b, extra;
   const bool header = static_cast<bool>(fields >> a >> b) && !(fields >> extra) &&

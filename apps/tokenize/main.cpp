@@ -6,6 +6,7 @@
 #include "apps/common/cli.h"
 #include "core/error.h"
 #include "core/tensor.h"
+#include "data/delimited_file.h"
 #include "data/subword_tokenizer.h"
 
 #include <fmt/format.h>
@@ -174,7 +175,7 @@ int encode_or_decode(int argc, char** argv, bool encode) {
     write_checked(out);
     lines.clear();
   };
-  for (std::string line; std::getline(std::cin, line);) {
+  for (std::string line; data::getline_bounded(std::cin, line, "tokenize: standard input", line_number + 1);) {
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     lines.push_back(std::move(line));
